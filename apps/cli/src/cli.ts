@@ -1,0 +1,87 @@
+import { Command, CommanderError } from 'commander';
+import { loadConfig, type HcrmConfig } from '@hcrm/config';
+import { CliError } from './errors';
+import type { CliIo } from './io';
+
+const DESCRIPTION = 'Headless CRM: raw data from many systems in, one row per person, group and membership out.';
+
+const ENVIRONMENT = `
+Environment:
+  HCRM_STATE_DIR      where the DuckDB warehouse, Temporal's SQLite history and logs live (default <repo>/.hcrm)
+  TEMPORAL_ADDRESS    use this Temporal server instead of a local dev server (host:port)
+  TEMPORAL_NAMESPACE  Temporal namespace (default "default")
+  HCRM_VENV           the Python venv with dbt and temporal (default <repo>/.venv)`;
+
+/** Loads a command lazily, so `hcrm --help` does not pay for Temporal's and DuckDB's start-up. */
+type Commands = {
+  up: typeof import('./commands/up').upCommand;
+  run: typeof import('./commands/run').runCommand;
+  query: typeof import('./commands/query').queryCommand;
+};
+const commands: { [K in keyof Commands]: () => Promise<Commands[K]> } = {
+  up: async () => (await import('./commands/up')).upCommand,
+  run: async () => (await import('./commands/run')).runCommand,
+  query: async () => (await import('./commands/query')).queryCommand,
+};
+
+/** Runs `hcrm` with `argv` (without node and script); resolves to the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  let config: HcrmConfig | undefined;
+  const getConfig = () => (config ??= loadConfig(io.env));
+
+  const program = new Command('hcrm')
+    .description(DESCRIPTION)
+    .addHelpText('after', ENVIRONMENT)
+    .showSuggestionAfterError()
+    .showHelpAfterError('(run `hcrm --help` to see the commands: up, run, query)')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+
+  program
+    .command('up')
+    .description('start the local stack (Temporal dev server with its Web UI, and the worker) until Ctrl-C')
+    .action(async () => {
+      exitCode = await (await commands.up())(getConfig(), io);
+    });
+
+  program
+    .command('run')
+    .description('run the pipeline once as a Temporal workflow, printing progress and a summary')
+    .option('--no-demo-data', 'do not land the bundled demo data set before building')
+    .addHelpText(
+      'after',
+      '\nUses a running `hcrm up` of the same state dir, or TEMPORAL_ADDRESS; otherwise starts a dev server\non the same persisted history for the duration of the run. Exits non-zero when the run fails.',
+    )
+    .action(async (options: { demoData: boolean }) => {
+      exitCode = await (await commands.run())(getConfig(), io, { demoData: options.demoData });
+    });
+
+  program
+    .command('query')
+    .description('run read-only SQL against the warehouse and print the rows')
+    .argument('<sql>', 'the SQL to run, e.g. "select * from persons limit 10"')
+    .option('--json', 'print the rows as a JSON array (for scripts)')
+    .action(async (sql: string, options: { json?: boolean }) => {
+      exitCode = await (await commands.query())(getConfig(), io, sql, { json: options.json ?? false });
+    });
+
+  if (argv.length === 0) {
+    program.outputHelp();
+    return 0;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; usage errors were already printed by commander.
+      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' ? 0 : 2;
+    }
+    if (error instanceof CliError) {
+      io.stderr(`hcrm: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,25 @@
+import type { HcrmConfig } from '@hcrm/config';
+import { openDuckDbWarehouse, WarehouseBusyError, WarehouseUnavailableError } from '@hcrm/warehouse';
+import { CliError } from '../errors';
+import { formatTable } from '../format';
+import type { CliIo } from '../io';
+
+/** `hcrm query "<sql>"`: read-only SQL against the warehouse, as a table or `--json`. */
+export async function queryCommand(config: HcrmConfig, io: CliIo, sql: string, options: { json: boolean }): Promise<number> {
+  let warehouse;
+  try {
+    warehouse = await openDuckDbWarehouse({ path: config.warehouse.path, readOnly: true });
+  } catch (error) {
+    if (error instanceof WarehouseBusyError || error instanceof WarehouseUnavailableError) throw new CliError(error.message);
+    throw error;
+  }
+  try {
+    const rows = await warehouse.query(sql);
+    io.stdout(options.json ? `${JSON.stringify(rows, null, 2)}\n` : formatTable(rows));
+    return 0;
+  } catch (error) {
+    throw new CliError(`Query failed: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await warehouse.close();
+  }
+}

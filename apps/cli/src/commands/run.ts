@@ -1,0 +1,128 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import type { HcrmConfig } from '@hcrm/config';
+import type { PipelineInput, PipelineProgress, PipelineResult, StepProgress } from '@hcrm/core';
+import { CliError } from '../errors';
+import { formatSeconds, formatTable } from '../format';
+import type { CliIo } from '../io';
+import { openSession } from '../session';
+
+export const PIPELINE_WORKFLOW = 'pipelineRun';
+const POLL_MS = 400;
+
+export interface RunOptions {
+  demoData: boolean;
+}
+
+/** `hcrm run`: one pipeline run as a Temporal workflow, with progress per step and a summary. */
+export async function runCommand(config: HcrmConfig, io: CliIo, options: RunOptions): Promise<number> {
+  const started = Date.now();
+  const session = await openSession(config, 'run');
+  try {
+    const how = { env: 'TEMPORAL_ADDRESS', stack: 'the running `hcrm up`', started: 'a dev server started for this run' };
+    io.stdout(`Temporal ${session.target.address} (${how[session.target.origin]})\n`);
+    const workflowId = `hcrm-run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    const input: PipelineInput = { landDemoData: options.demoData };
+    const handle = await session.client.workflow.start(PIPELINE_WORKFLOW, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId,
+      args: [input],
+    });
+    const link = session.target.uiUrl
+      ? `${session.target.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${workflowId}`
+      : workflowId;
+    io.stdout(`Run ${workflowId}\n  ${link}\n`);
+
+    const stopOnCtrlC = io.interrupted().then(async () => {
+      io.stderr('\nCancelling the run (Ctrl-C) ...\n');
+      await handle.cancel();
+    });
+    void stopOnCtrlC;
+
+    const printer = new ProgressPrinter(io);
+    const resultPromise = handle.result() as Promise<PipelineResult>;
+    let finished = false;
+    resultPromise.then(
+      () => (finished = true),
+      () => (finished = true),
+    );
+    while (!finished) {
+      await Promise.race([resultPromise.catch(() => undefined), sleep(POLL_MS)]);
+      if (finished) break;
+      try {
+        printer.update((await handle.query<PipelineProgress>('progress')).steps);
+      } catch {
+        // The workflow may not have a worker yet (it is starting); the next poll asks again.
+      }
+    }
+    let result: PipelineResult;
+    try {
+      result = await resultPromise;
+    } catch (error) {
+      try {
+        printer.update((await handle.query<PipelineProgress>('progress')).steps);
+      } catch {
+        // a closed workflow may have no worker left to answer; the error below says enough
+      }
+      throw new CliError(`Run ${workflowId} failed: ${failureMessage(error)}`);
+    }
+    printer.update(result.steps);
+    io.stdout(summary(result, Date.now() - started));
+    return 0;
+  } finally {
+    await session.close();
+  }
+}
+
+/** Prints a line when a step starts and when it ends, never the same transition twice. */
+class ProgressPrinter {
+  private readonly seen = new Map<string, string>();
+  constructor(private readonly io: CliIo) {}
+
+  update(steps: readonly StepProgress[]): void {
+    for (const step of steps) {
+      const previous = this.seen.get(step.name);
+      if (previous === step.status) continue;
+      if (step.status !== 'pending' && previous !== 'running' && step.status !== 'running') {
+        this.print({ ...step, status: 'running' });
+      }
+      this.seen.set(step.name, step.status);
+      this.print(step);
+    }
+  }
+
+  private print(step: StepProgress): void {
+    const took = step.startedAt && step.finishedAt ? ` ${formatSeconds(step.finishedAt - step.startedAt)}` : '';
+    if (step.status === 'running') this.io.stdout(`  ... ${step.name}\n`);
+    if (step.status === 'completed') this.io.stdout(`  ok  ${step.name}${took}  ${step.detail ?? ''}\n`);
+    if (step.status === 'failed') this.io.stdout(`  FAILED ${step.name}${took}  ${step.detail ?? ''}\n`);
+  }
+}
+
+function summary(result: PipelineResult, wallMs: number): string {
+  const dbtSeconds = result.layers.reduce((sum, layer) => sum + layer.seconds, 0);
+  const lines = [
+    '',
+    formatTable(
+      result.steps.map((step) => ({
+        step: step.name,
+        status: step.status,
+        seconds: step.startedAt && step.finishedAt ? ((step.finishedAt - step.startedAt) / 1000).toFixed(1) : '',
+        detail: step.detail ?? '',
+      })),
+    ).replace(/\(\d+ rows?\)\n$/, ''),
+    `Final tables: ${result.finalTables.map((t) => `${t.table} ${t.rows}`).join(', ')}`,
+    `Done in ${formatSeconds(wallMs)} (dbt ${dbtSeconds.toFixed(1)}s). Query the results: npx hcrm query "select * from persons"`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function failureMessage(error: unknown): string {
+  let current: unknown = error instanceof WorkflowFailedError ? error.cause : error;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,2 @@
+export { createPipelineWorker, type PipelineWorkerOptions } from './worker';
+export { registeredSources } from './sources';

@@ -1,0 +1,21 @@
+-- Source event log: the shop owner's email, one identifier row per shop version.
+with events as (
+    select * from {{ ref('gadget_events') }}
+),
+
+final as (
+    select
+        {{ dbt.hash(dbt.concat(["id", "'|email'"])) }} as id,
+        id as event_id,
+        {{ dbt.concat(["id", "'|owner'"]) }} as row_id,
+        'email' as identifier_type,
+        owner_email as identifier_value,
+        source,
+        occurred_at,
+        synced_at,
+        _ingested_at
+    from events
+    where owner_email is not null
+)
+
+select * from final

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config';
+
+describe('loadConfig', () => {
+  const root = '/checkout';
+
+  it('keeps all state under <repo>/.hcrm by default', () => {
+    const config = loadConfig({}, root);
+    expect(config.stateDir).toBe('/checkout/.hcrm');
+    expect(config.warehouse.path).toBe('/checkout/.hcrm/warehouse.duckdb');
+    expect(config.temporal.dbFile).toBe('/checkout/.hcrm/temporal.sqlite');
+    expect(config.dbt.targetPath).toBe('/checkout/.hcrm/dbt/target');
+    expect(config.temporal.address).toBeUndefined();
+  });
+
+  it('moves every piece of state with HCRM_STATE_DIR alone', () => {
+    const config = loadConfig({ HCRM_STATE_DIR: '/tmp/other' }, root);
+    const statePaths = [
+      config.logDir,
+      config.warehouse.path,
+      config.temporal.dbFile,
+      config.temporal.stackFile,
+      config.dbt.targetPath,
+      config.dbt.logPath,
+    ];
+    for (const path of statePaths) expect(path.startsWith('/tmp/other/')).toBe(true);
+  });
+
+  it('reads the Temporal address, namespace and venv from the environment', () => {
+    const config = loadConfig(
+      { TEMPORAL_ADDRESS: ' temporal.internal:7233 ', TEMPORAL_NAMESPACE: 'crm', HCRM_VENV: '/opt/venv' },
+      root,
+    );
+    expect(config.temporal.address).toBe('temporal.internal:7233');
+    expect(config.temporal.namespace).toBe('crm');
+    expect(config.dbt.executable).toBe('/opt/venv/bin/dbt');
+    expect(config.temporal.cliPath).toBe('/opt/venv/bin/temporal');
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ TEMPORAL_ADDRESS: '' }, root).temporal.address).toBeUndefined();
+  });
+});

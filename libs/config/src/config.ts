@@ -1,0 +1,74 @@
+import { join, resolve } from 'node:path';
+import { findRepoRoot } from './repo-root';
+
+/** Default local ports; `hcrm up` and `hcrm run` fall back to free ports when these are taken. */
+export const DEFAULT_TEMPORAL_PORT = 7233;
+export const DEFAULT_TEMPORAL_UI_PORT = 8233;
+export const DEFAULT_TASK_QUEUE = 'hcrm-pipeline';
+
+/**
+ * Everything a process of the project needs to find its state, tools and servers. Built from
+ * the environment only; no secrets live here (warehouse credentials stay in the environment
+ * of the worker and are read by the warehouse adapter itself).
+ */
+export interface HcrmConfig {
+  repoRoot: string;
+  /** Holds the DuckDB warehouse, Temporal's SQLite file, dbt's artifacts and logs. `HCRM_STATE_DIR`. */
+  stateDir: string;
+  logDir: string;
+  warehouse: { kind: 'duckdb'; path: string };
+  /** The project's Python virtualenv with dbt and the temporal CLI. `HCRM_VENV`. */
+  venvDir: string;
+  dbt: {
+    executable: string;
+    projectDir: string;
+    profilesDir: string;
+    targetPath: string;
+    logPath: string;
+  };
+  temporal: {
+    /** host:port of the frontend; from `TEMPORAL_ADDRESS` when set. */
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    cliPath: string;
+    /** SQLite file of the local dev server, so history survives restarts. */
+    dbFile: string;
+    /** Where a running local stack of this state dir records its address (see `hcrm up`). */
+    stackFile: string;
+  };
+}
+
+export type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env, repoRoot: string = findRepoRoot()): HcrmConfig {
+  const stateDir = resolve(nonEmpty(env.HCRM_STATE_DIR) ?? join(repoRoot, '.hcrm'));
+  const venvDir = resolve(nonEmpty(env.HCRM_VENV) ?? join(repoRoot, '.venv'));
+  const dbtState = join(stateDir, 'dbt');
+  return {
+    repoRoot,
+    stateDir,
+    logDir: join(stateDir, 'logs'),
+    warehouse: { kind: 'duckdb', path: resolve(nonEmpty(env.HCRM_DUCKDB_PATH) ?? join(stateDir, 'warehouse.duckdb')) },
+    venvDir,
+    dbt: {
+      executable: join(venvDir, 'bin', 'dbt'),
+      projectDir: join(repoRoot, 'dbt_project'),
+      profilesDir: join(repoRoot, 'dbt_project'),
+      targetPath: join(dbtState, 'target'),
+      logPath: join(dbtState, 'logs'),
+    },
+    temporal: {
+      address: nonEmpty(env.TEMPORAL_ADDRESS),
+      namespace: nonEmpty(env.TEMPORAL_NAMESPACE) ?? 'default',
+      taskQueue: nonEmpty(env.HCRM_TASK_QUEUE) ?? DEFAULT_TASK_QUEUE,
+      cliPath: join(venvDir, 'bin', 'temporal'),
+      dbFile: join(stateDir, 'temporal.sqlite'),
+      stackFile: join(stateDir, 'stack.json'),
+    },
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}

@@ -1,0 +1,3 @@
+export * from './layers';
+export * from './pipeline';
+export * from './source';

@@ -1,0 +1,2 @@
+export * from './run-dbt';
+export * from './run-results';

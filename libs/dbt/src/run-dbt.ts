@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DbtNodeSummary } from '@hcrm/core';
+import { parseRunResults } from './run-results';
+
+export interface DbtInvocation {
+  /** Path of the dbt executable in the project's venv. */
+  executable: string;
+  projectDir: string;
+  profilesDir: string;
+  /** Per state dir, so checkouts and tests never share artifacts or partial-parse state. */
+  targetPath: string;
+  logPath: string;
+  /** The dbt command and its own arguments, e.g. `['build', '--select', 'tag:raw']`. */
+  args: readonly string[];
+  /** Extra environment for dbt (e.g. `HCRM_DUCKDB_PATH`), on top of the process environment. */
+  env?: Record<string, string>;
+  /** Aborting kills dbt (SIGTERM, then SIGKILL after `killGraceMs`). */
+  signal?: AbortSignal;
+  killGraceMs?: number;
+  /** Called with each line dbt prints, e.g. to heartbeat the latest one. */
+  onLine?: (line: string) => void;
+}
+
+export interface DbtOutcome {
+  exitCode: number;
+  nodes: DbtNodeSummary[];
+  seconds: number;
+  /** The last lines dbt printed, for error messages. */
+  tail: string[];
+}
+
+/** dbt could not be started or was cancelled; `kind` tells callers whether a retry can help. */
+export class DbtError extends Error {
+  override name = 'DbtError';
+  constructor(
+    message: string,
+    readonly kind: 'not-installed' | 'cancelled' | 'crashed',
+  ) {
+    super(message);
+  }
+}
+
+const TAIL_LINES = 20;
+
+/**
+ * Runs one dbt command as a child process and reads its run_results.json. Exit codes 1 (a
+ * model or test failed) and 2 (dbt itself failed) are returned, not thrown: the caller
+ * decides what a failure means for the run.
+ */
+export async function runDbt(invocation: DbtInvocation): Promise<DbtOutcome> {
+  const { executable, targetPath, logPath, signal, killGraceMs = 5000 } = invocation;
+  if (!existsSync(executable)) {
+    throw new DbtError(`dbt is not installed at ${executable}: run \`npm run setup\` to create the venv.`, 'not-installed');
+  }
+  if (signal?.aborted) throw new DbtError('dbt was cancelled before it started', 'cancelled');
+  mkdirSync(targetPath, { recursive: true });
+  mkdirSync(logPath, { recursive: true });
+  const runResults = join(targetPath, 'run_results.json');
+  rmSync(runResults, { force: true });
+
+  const args = [
+    ...invocation.args,
+    '--project-dir', invocation.projectDir,
+    '--profiles-dir', invocation.profilesDir,
+    '--target-path', targetPath,
+    '--log-path', logPath,
+  ];
+  const started = Date.now();
+  const child = spawn(executable, args, {
+    cwd: invocation.projectDir,
+    env: { ...process.env, DBT_USE_COLORS: 'false', DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', ...invocation.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group, so cancelling also stops anything dbt started.
+    detached: true,
+  });
+  const killGroup = (sig: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+
+  const tail: string[] = [];
+  const collect = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (line.trim() === '') continue;
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      invocation.onLine?.(line);
+    }
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+
+  let cancelled = false;
+  const onAbort = () => {
+    cancelled = true;
+    killGroup('SIGTERM');
+    setTimeout(() => child.exitCode === null && killGroup('SIGKILL'), killGraceMs).unref();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  const exitCode = await new Promise<number>((resolve, reject) => {
+    child.on('error', (error) => reject(new DbtError(`dbt could not start: ${error.message}`, 'crashed')));
+    child.on('close', (code, sig) => resolve(code ?? (sig ? 128 : 1)));
+  }).finally(() => signal?.removeEventListener('abort', onAbort));
+
+  if (cancelled) throw new DbtError(`dbt ${invocation.args.join(' ')} was cancelled`, 'cancelled');
+  const nodes = existsSync(runResults) ? parseRunResults(readFileSync(runResults, 'utf8')) : [];
+  return { exitCode, nodes, seconds: (Date.now() - started) / 1000, tail };
+}

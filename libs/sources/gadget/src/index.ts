@@ -1,0 +1,7 @@
+import type { RegisteredSource } from '@hcrm/core';
+import { gadgetDemoRows } from './demo';
+import { gadget } from './source';
+
+export { gadget, gadgetDemoRows };
+
+export const gadgetSource: RegisteredSource = { definition: gadget, demoRows: gadgetDemoRows };

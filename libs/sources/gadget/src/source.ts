@@ -1,0 +1,24 @@
+import type { SourceDefinition } from '@hcrm/core';
+
+/** Shops of a Gadget app backend: one raw row per shop version the loader saw. */
+export const gadget: SourceDefinition = {
+  name: 'gadget',
+  description: 'Shops of a Gadget app backend (shop, plan, owner)',
+  rawTables: [
+    {
+      name: 'gadget_shops_raw',
+      columns: {
+        id: 'string',
+        domain: 'string',
+        name: 'string',
+        plan_name: 'string',
+        owner_email: 'string',
+        owner_name: 'string',
+        created_at: 'timestamp',
+        updated_at: 'timestamp',
+        synced_at: 'timestamp',
+      },
+      key: ['id', 'updated_at'],
+    },
+  ],
+};

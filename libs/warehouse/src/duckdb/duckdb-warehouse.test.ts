@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WarehouseBusyError, WarehouseUnavailableError } from '../warehouse';
+import { openDuckDbWarehouse } from './duckdb-warehouse';
+
+/** Opens the file read-write in another process and keeps it open, like a running worker. */
+const HOLD_FILE_SCRIPT = `
+import { DuckDBInstance } from '@duckdb/node-api';
+const instance = await DuckDBInstance.create(process.argv[1]);
+await (await instance.connect()).run('create table held (id integer)');
+console.log('ready');
+setInterval(() => {}, 1000);
+`;
+
+describe('DuckDB warehouse (real file)', () => {
+  let dir: string;
+  let path: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hcrm-duckdb-'));
+    path = join(dir, 'warehouse.duckdb');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('round-trips rows with JSON-safe values', async () => {
+    const warehouse = await openDuckDbWarehouse({ path });
+    try {
+      await warehouse.execute(`create table t (id varchar, n bigint, seen_at timestamp, zip varchar)`);
+      await warehouse.execute(`insert into t values (?, ?, ?::timestamp, ?)`, ['a', 42, '2026-01-02 03:04:05', '00123']);
+      const rows = await warehouse.query('select * from t');
+      expect(rows).toEqual([{ id: 'a', n: 42, seen_at: '2026-01-02T03:04:05.000Z', zip: '00123' }]);
+      expect(await warehouse.tableExists('t')).toBe(true);
+      expect(await warehouse.tableExists('missing')).toBe(false);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  it('rolls a failed transaction back', async () => {
+    const warehouse = await openDuckDbWarehouse({ path });
+    try {
+      await warehouse.execute('create table t (id integer)');
+      await expect(
+        warehouse.transaction(async () => {
+          await warehouse.execute('insert into t values (1)');
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await warehouse.query('select count(*) as n from t')).toEqual([{ n: 0 }]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  it('opens read-only and refuses writes', async () => {
+    const writer = await openDuckDbWarehouse({ path });
+    await writer.execute('create table t (id integer)');
+    await writer.close();
+    await writer.close(); // closing twice is harmless
+
+    const reader = await openDuckDbWarehouse({ path, readOnly: true });
+    try {
+      await expect(reader.execute('insert into t values (1)')).rejects.toThrow(/read-only/i);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('says plainly when there is no warehouse yet', async () => {
+    await expect(openDuckDbWarehouse({ path, readOnly: true })).rejects.toThrow(WarehouseUnavailableError);
+    await expect(openDuckDbWarehouse({ path, readOnly: true })).rejects.toThrow(/hcrm run/);
+  });
+
+  it('reports a file held by another process as busy, naming the file', async () => {
+    const holder = spawn(
+      process.execPath,
+      ['--input-type=module', '-e', HOLD_FILE_SCRIPT, path],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+        holder.on('exit', (code) => reject(new Error(`holder exited early with ${code}`)));
+      });
+      const attempt = openDuckDbWarehouse({ path, readOnly: true });
+      await expect(attempt).rejects.toThrow(WarehouseBusyError);
+      await expect(openDuckDbWarehouse({ path, readOnly: true })).rejects.toThrow(path);
+    } finally {
+      holder.kill();
+    }
+  });
+});

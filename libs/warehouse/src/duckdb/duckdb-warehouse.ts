@@ -1,0 +1,110 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type JS } from '@duckdb/node-api';
+import {
+  type Row,
+  type SqlValue,
+  type Warehouse,
+  WarehouseBusyError,
+  WarehouseUnavailableError,
+} from '../warehouse';
+
+export interface DuckDbWarehouseOptions {
+  /** Path of the DuckDB file. */
+  path: string;
+  /** Open without taking the write lock; several readers may share the file. */
+  readOnly?: boolean;
+}
+
+/**
+ * Opens the DuckDB file. DuckDB lets one process hold a file read-write, so callers open it
+ * for one unit of work and close it before anything else (dbt, the CLI) needs the file.
+ */
+export async function openDuckDbWarehouse(options: DuckDbWarehouseOptions): Promise<Warehouse> {
+  const { path, readOnly = false } = options;
+  if (readOnly && !existsSync(path)) {
+    throw new WarehouseUnavailableError(`No warehouse at ${path} yet: run \`hcrm run\` to build it.`);
+  }
+  if (!readOnly) mkdirSync(dirname(path), { recursive: true });
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
+  } catch (error) {
+    throw translateOpenError(error, path);
+  }
+  const connection = await instance.connect();
+  return new DuckDbWarehouse(instance, connection);
+}
+
+function translateOpenError(error: unknown, path: string): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/lock/i.test(message)) {
+    return new WarehouseBusyError(
+      `The warehouse ${path} is in use by another process (a pipeline step is writing to it); try again when it finishes. DuckDB said: ${message}`,
+    );
+  }
+  return new WarehouseUnavailableError(`Cannot open the DuckDB warehouse ${path}: ${message}`);
+}
+
+class DuckDbWarehouse implements Warehouse {
+  readonly dialect = 'duckdb' as const;
+  private closed = false;
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(sql, [...params]);
+    return reader.getRowObjectsJS().map((row) => normalizeRow(row) as T);
+  }
+
+  async execute(sql: string, params: readonly SqlValue[] = []): Promise<void> {
+    await this.connection.run(sql, [...params]);
+  }
+
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.connection.run('begin transaction');
+    try {
+      const result = await work();
+      await this.connection.run('commit');
+      return result;
+    } catch (error) {
+      await this.connection.run('rollback');
+      throw error;
+    }
+  }
+
+  async tableExists(table: string): Promise<boolean> {
+    const rows = await this.query<{ n: number }>(
+      'select count(*) as n from information_schema.tables where table_name = ?',
+      [table],
+    );
+    return (rows[0]?.n ?? 0) > 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Rows leave the adapter JSON-safe: safe big integers as numbers, timestamps as ISO strings. */
+function normalizeRow(row: Record<string, JS>): Row {
+  const out: Row = {};
+  for (const [key, value] of Object.entries(row)) out[key] = normalizeValue(value);
+  return out;
+}
+
+function normalizeValue(value: JS): SqlValue {
+  if (value === null || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') {
+    return value;
+  }
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  return JSON.stringify(value, (_key, inner: unknown) => (typeof inner === 'bigint' ? inner.toString() : inner));
+}

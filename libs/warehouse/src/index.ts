@@ -1,0 +1,2 @@
+export * from './warehouse';
+export * from './duckdb/duckdb-warehouse';

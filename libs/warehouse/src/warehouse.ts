@@ -1,0 +1,41 @@
+import type { Dialect } from '@hcrm/core';
+
+/** A scalar a query can take as a parameter or return in a row. */
+export type SqlValue = string | number | boolean | null;
+export type Row = Record<string, SqlValue>;
+
+
+/**
+ * The one interface the activities and the CLI use to talk to a warehouse. It declares only
+ * what we call; each backend lives in its own folder and exports one factory.
+ *
+ * @example
+ * const warehouse = await openDuckDbWarehouse({ path: '.hcrm/warehouse.duckdb' });
+ * try {
+ *   const [row] = await warehouse.query<{ n: number }>('select count(*) as n from persons');
+ * } finally {
+ *   await warehouse.close();
+ * }
+ */
+export interface Warehouse {
+  readonly dialect: Dialect;
+  /** Runs one statement and returns its rows as JSON-safe objects (big integers as numbers when safe). */
+  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** Runs one statement for its effect. */
+  execute(sql: string, params?: readonly SqlValue[]): Promise<void>;
+  /** Runs `work` in one transaction: all of it is committed, or none of it. */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+  tableExists(table: string): Promise<boolean>;
+  /** Releases the connection (and, for DuckDB, the file lock). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** The warehouse cannot be used at the moment, e.g. another process holds the DuckDB file. */
+export class WarehouseBusyError extends Error {
+  override name = 'WarehouseBusyError';
+}
+
+/** The warehouse does not exist yet or cannot be opened as configured. */
+export class WarehouseUnavailableError extends Error {
+  override name = 'WarehouseUnavailableError';
+}

@@ -1,0 +1,2 @@
+// The worker bundles this file: it must export workflows only, and import nothing with I/O.
+export { pipelineRun, progressQuery } from './pipeline';
