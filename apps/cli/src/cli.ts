@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { loadConfig, type HcrmConfig } from '@hcrm/config';
 import { CliError } from './errors';
+import type { queryCommand } from './commands/query';
+import type { runCommand } from './commands/run';
+import type { upCommand } from './commands/up';
 import type { CliIo } from './io';
 
 const DESCRIPTION = 'Headless CRM: raw data from many systems in, one row per person, group and membership out.';
@@ -13,11 +16,7 @@ Environment:
   HCRM_VENV           the Python venv with dbt and temporal (default <repo>/.venv)`;
 
 /** Loads a command lazily, so `hcrm --help` does not pay for Temporal's and DuckDB's start-up. */
-type Commands = {
-  up: typeof import('./commands/up').upCommand;
-  run: typeof import('./commands/run').runCommand;
-  query: typeof import('./commands/query').queryCommand;
-};
+type Commands = { up: typeof upCommand; run: typeof runCommand; query: typeof queryCommand };
 const commands: { [K in keyof Commands]: () => Promise<Commands[K]> } = {
   up: async () => (await import('./commands/up')).upCommand,
   run: async () => (await import('./commands/run')).runCommand,

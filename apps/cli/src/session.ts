@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogEntry, type Worker } from '@temporalio/worker';
 import type { HcrmConfig } from '@hcrm/config';
-import { createPipelineWorker } from '@hcrm/worker';
+import { createPipelineWorker } from '@hcrm/pipeline';
 import { CliError } from './errors';
 import {
   connectToConfiguredAddress,

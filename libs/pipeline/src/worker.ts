@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '@hcrm/activities';
 import type { HcrmConfig } from '@hcrm/config';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';

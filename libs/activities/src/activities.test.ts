@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { loadConfig, type HcrmConfig } from '@hcrm/config';
+import type { RegisteredSource } from '@hcrm/core';
+import { openDuckDbWarehouse } from '@hcrm/warehouse';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createActivities } from './activities';
+
+const contacts: RegisteredSource = {
+  definition: {
+    name: 'demo',
+    description: 'test source',
+    rawTables: [{ name: 'demo_contacts_raw', columns: { id: 'string', email: 'string', synced_at: 'timestamp' }, key: ['id'] }],
+  },
+  demoRows: () => ({
+    demo_contacts_raw: [
+      { id: 'c1', email: 'a@example.com', synced_at: '2026-01-01T00:00:00Z' },
+      { id: 'c2', email: 'b@example.com', synced_at: '2026-01-02T00:00:00Z' },
+    ],
+  }),
+};
+
+describe('pipeline activities (real DuckDB file)', () => {
+  let stateDir: string;
+  let config: HcrmConfig;
+  const activitiesFor = (sources: RegisteredSource[], overrides: Partial<HcrmConfig> = {}) => {
+    const effective = { ...config, ...overrides };
+    return createActivities({
+      config: effective,
+      openWarehouse: () => openDuckDbWarehouse({ path: effective.warehouse.path }),
+      sources,
+    });
+  };
+
+  beforeEach(() => {
+    stateDir = mkdtempSync(join(tmpdir(), 'hcrm-activities-'));
+    config = loadConfig({ ...process.env, HCRM_STATE_DIR: stateDir, HCRM_DUCKDB_PATH: '' });
+  });
+  afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
+
+  it('lands demo rows once, however often it runs, and releases the file', async () => {
+    const activities = activitiesFor([contacts]);
+    const env = new MockActivityEnvironment();
+    const first = await env.run(activities.landDemoData);
+    const second = await env.run(activities.landDemoData);
+    expect(first.tables).toEqual([{ table: 'demo_contacts_raw', rowsInserted: 2, rowsTotal: 2 }]);
+    expect(second.tables).toEqual([{ table: 'demo_contacts_raw', rowsInserted: 0, rowsTotal: 2 }]);
+
+    // The activity closed its handle: another process (here: a fresh instance) can write.
+    const warehouse = await openDuckDbWarehouse({ path: config.warehouse.path });
+    await warehouse.close();
+  });
+
+  it('reports zero rows for final tables that do not exist yet', async () => {
+    const env = new MockActivityEnvironment();
+    const counts = await env.run(activitiesFor([]).summarizeFinalTables);
+    expect(counts).toEqual([
+      { table: 'persons', rows: 0 },
+      { table: 'groups', rows: 0 },
+    ]);
+  });
+
+  it('fails without retries, saying what to run, when dbt is not installed', async () => {
+    const missing = { ...config.dbt, executable: join(stateDir, 'no-venv', 'bin', 'dbt') };
+    const env = new MockActivityEnvironment();
+    const attempt = env.run(activitiesFor([], { dbt: missing }).dbtBuild, { layer: 'raw' });
+    await expect(attempt).rejects.toBeInstanceOf(ApplicationFailure);
+    await expect(env.run(activitiesFor([], { dbt: missing }).dbtBuild, { layer: 'raw' })).rejects.toMatchObject({
+      nonRetryable: true,
+      type: 'DbtNotInstalled',
+      message: expect.stringContaining('npm run setup'),
+    });
+  });
+
+  it('runs real dbt for one layer and reports its models and tests', async () => {
+      const { gadgetSource } = await import('@hcrm/source-gadget');
+      const activities = activitiesFor([gadgetSource]);
+      const env = new MockActivityEnvironment();
+      await env.run(activities.landDemoData);
+      const raw = await env.run(activities.dbtBuild, { layer: 'raw' });
+      expect(raw.layer).toBe('raw');
+      expect(raw.models).toBe(1);
+      expect(raw.tests).toBeGreaterThan(0);
+      expect(raw.problems).toEqual([]);
+      const warehouse = await openDuckDbWarehouse({ path: config.warehouse.path, readOnly: true });
+      try {
+        expect(await warehouse.query('select count(*) as n from gadget_shops')).toEqual([{ n: 8 }]);
+      } finally {
+        await warehouse.close();
+      }
+  });
+});

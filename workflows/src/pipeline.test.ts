@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import type { DbtLayerResult, Layer, PipelineActivities, PipelineProgress, PipelineResult } from '@hcrm/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// A real Temporal dev server (the venv's `temporal` binary) with chosen activities: this
+// checks the workflow's sequencing and failure handling, not the activities themselves.
+const temporalCli = process.env.HCRM_VENV
+  ? `${process.env.HCRM_VENV}/bin/temporal`
+  : fileURLToPath(new URL('../../.venv/bin/temporal', import.meta.url));
+const workflowsPath = createRequire(import.meta.url).resolve('./index.ts');
+
+function layerResult(layer: Layer): DbtLayerResult {
+  return { layer, models: 1, tests: 2, problems: [], seconds: 0.1, nodes: [] };
+}
+
+describe('pipelineRun workflow', () => {
+  let env: TestWorkflowEnvironment;
+
+  beforeAll(async () => {
+    if (!existsSync(temporalCli)) throw new Error(`${temporalCli} is missing: run \`npm run setup\``);
+    env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalCli } } });
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  async function runWith(activities: PipelineActivities, taskQueue: string, input = {}) {
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities });
+    return worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('pipelineRun', { taskQueue, workflowId: `${taskQueue}-wf`, args: [input] });
+      const result = await handle.result().catch((error: unknown) => error);
+      const progress = await handle.query<PipelineProgress>('progress');
+      return { result, progress };
+    });
+  }
+
+  it('lands, builds the layers in order, then summarizes', async () => {
+    const calls: string[] = [];
+    const { result, progress } = await runWith(
+      {
+        landDemoData: async () => {
+          calls.push('land');
+          return { tables: [{ table: 'x_raw', rowsInserted: 3, rowsTotal: 3 }] };
+        },
+        dbtBuild: async ({ layer }) => {
+          calls.push(layer);
+          return layerResult(layer);
+        },
+        summarizeFinalTables: async () => {
+          calls.push('summarize');
+          return [{ table: 'persons', rows: 4 }];
+        },
+      },
+      'order',
+    );
+    expect(calls).toEqual(['land', 'raw', 'source', 'core', 'identity', 'final', 'summarize']);
+    const value = result as PipelineResult;
+    expect(value.layers.map((l) => l.layer)).toEqual(['raw', 'source', 'core', 'identity', 'final']);
+    expect(value.finalTables).toEqual([{ table: 'persons', rows: 4 }]);
+    expect(progress.steps.every((s) => s.status === 'completed')).toBe(true);
+    expect(progress.steps[0]?.detail).toBe('x_raw +3 (3 rows)');
+  });
+
+  it('skips landing when asked', async () => {
+    const calls: string[] = [];
+    await runWith(
+      {
+        landDemoData: async () => {
+          calls.push('land');
+          return { tables: [] };
+        },
+        dbtBuild: async ({ layer }) => layerResult(layer),
+        summarizeFinalTables: async () => [],
+      },
+      'no-land',
+      { landDemoData: false },
+    );
+    expect(calls).toEqual([]);
+  });
+
+  it('stops at a failing layer and reports which one and why', async () => {
+    const built: Layer[] = [];
+    const { result, progress } = await runWith(
+      {
+        landDemoData: async () => ({ tables: [] }),
+        dbtBuild: async ({ layer }) => {
+          if (layer === 'core') throw ApplicationFailure.nonRetryable('model.hcrm.events: syntax error', 'DbtBuildFailed');
+          built.push(layer);
+          return layerResult(layer);
+        },
+        summarizeFinalTables: async () => [],
+      },
+      'failing',
+    );
+    expect(result).toBeInstanceOf(WorkflowFailedError);
+    expect(built).toEqual(['raw', 'source']);
+    const byName = Object.fromEntries(progress.steps.map((s) => [s.name, s]));
+    expect(byName.core?.status).toBe('failed');
+    expect(byName.core?.detail).toContain('syntax error');
+    expect(byName.identity?.status).toBe('pending');
+  });
+});
