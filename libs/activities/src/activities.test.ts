@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig, type HcrmConfig } from '@hcrm/config';
-import type { RegisteredSource } from '@hcrm/core';
+import type { DbtLayerResult, LandResult, Layer, RegisteredSource, TableCount } from '@hcrm/core';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities } from './activities';
@@ -22,6 +22,8 @@ const contacts: RegisteredSource = {
     ],
   }),
 };
+
+const RAW: { layer: Layer } = { layer: 'raw' };
 
 describe('pipeline activities (real DuckDB file)', () => {
   let stateDir: string;
@@ -44,8 +46,8 @@ describe('pipeline activities (real DuckDB file)', () => {
   it('lands demo rows once, however often it runs, and releases the file', async () => {
     const activities = activitiesFor([contacts]);
     const env = new MockActivityEnvironment();
-    const first = await env.run(activities.landDemoData);
-    const second = await env.run(activities.landDemoData);
+    const first: LandResult = await env.run(activities.landDemoData);
+    const second: LandResult = await env.run(activities.landDemoData);
     expect(first.tables).toEqual([{ table: 'demo_contacts_raw', rowsInserted: 2, rowsTotal: 2 }]);
     expect(second.tables).toEqual([{ table: 'demo_contacts_raw', rowsInserted: 0, rowsTotal: 2 }]);
 
@@ -56,7 +58,7 @@ describe('pipeline activities (real DuckDB file)', () => {
 
   it('reports zero rows for final tables that do not exist yet', async () => {
     const env = new MockActivityEnvironment();
-    const counts = await env.run(activitiesFor([]).summarizeFinalTables);
+    const counts: TableCount[] = await env.run(activitiesFor([]).summarizeFinalTables);
     expect(counts).toEqual([
       { table: 'persons', rows: 0 },
       { table: 'groups', rows: 0 },
@@ -66,9 +68,9 @@ describe('pipeline activities (real DuckDB file)', () => {
   it('fails without retries, saying what to run, when dbt is not installed', async () => {
     const missing = { ...config.dbt, executable: join(stateDir, 'no-venv', 'bin', 'dbt') };
     const env = new MockActivityEnvironment();
-    const attempt = env.run(activitiesFor([], { dbt: missing }).dbtBuild, { layer: 'raw' });
+    const attempt = env.run(activitiesFor([], { dbt: missing }).dbtBuild, RAW);
     await expect(attempt).rejects.toBeInstanceOf(ApplicationFailure);
-    await expect(env.run(activitiesFor([], { dbt: missing }).dbtBuild, { layer: 'raw' })).rejects.toMatchObject({
+    await expect(env.run(activitiesFor([], { dbt: missing }).dbtBuild, RAW)).rejects.toMatchObject({
       nonRetryable: true,
       type: 'DbtNotInstalled',
       message: expect.stringContaining('npm run setup'),
@@ -80,7 +82,7 @@ describe('pipeline activities (real DuckDB file)', () => {
       const activities = activitiesFor([gadgetSource]);
       const env = new MockActivityEnvironment();
       await env.run(activities.landDemoData);
-      const raw = await env.run(activities.dbtBuild, { layer: 'raw' });
+      const raw: DbtLayerResult = await env.run(activities.dbtBuild, RAW);
       expect(raw.layer).toBe('raw');
       expect(raw.models).toBe(1);
       expect(raw.tests).toBeGreaterThan(0);

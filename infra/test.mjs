@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// The test command's second half (after infra/setup.mjs): lint, typecheck, build and test
+// every Nx project, unit and end-to-end alike, non-interactively.
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const nx = join(repoRoot, 'node_modules', '.bin', 'nx');
+const result = spawnSync(
+  nx,
+  ['run-many', '--targets=lint,typecheck,build,test', '--outputStyle=stream', ...process.argv.slice(2)],
+  {
+    cwd: repoRoot,
+    stdio: 'inherit',
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0' },
+  },
+);
+process.exit(result.status ?? 1);

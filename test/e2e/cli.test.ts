@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freshConfig, hcrmBin, repoRoot, runHcrm } from './helpers';
+
+// The `hcrm` executable as a user runs it: it starts its own dev server on the state dir's
+// SQLite file, or uses a running `hcrm up`.
+describe('hcrm CLI end to end', () => {
+  const config = freshConfig();
+  const env = { HCRM_STATE_DIR: config.stateDir };
+  afterAll(() => rmSync(config.stateDir, { recursive: true, force: true }));
+
+  it('runs the pipeline twice on a stack it starts, keeping both runs in the persisted history', async () => {
+    const first = await runHcrm(['run'], env);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('(a dev server started for this run)');
+    expect(first.stdout).toMatch(/ok {2}final/);
+    expect(first.stdout).toContain('Final tables: persons 5, groups 7');
+
+    const second = await runHcrm(['run'], env);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('gadget_shops_raw +0 (8 rows)');
+
+    const rows = await runHcrm(['query', '--json', 'select count(*) as persons from persons'], env);
+    expect(rows.code).toBe(0);
+    expect(JSON.parse(rows.stdout)).toEqual([{ persons: 5 }]);
+
+    // Reopen the same SQLite file: both runs are in Temporal's history.
+    const temporal = await TestWorkflowEnvironment.createLocal({
+      server: { executable: { type: 'existing-path', path: config.temporal.cliPath }, dbFilename: config.temporal.dbFile },
+    });
+    try {
+      const runs = [];
+      for await (const execution of temporal.client.workflow.list({ query: "WorkflowType = 'pipelineRun'" })) {
+        runs.push(execution.status.name);
+      }
+      expect(runs).toEqual(['COMPLETED', 'COMPLETED']);
+    } finally {
+      await temporal.teardown();
+    }
+  });
+
+  it('serves runs from `hcrm up` and shuts down cleanly on Ctrl-C', async () => {
+    const up = spawn(process.execPath, [hcrmBin, 'up'], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env, TEMPORAL_ADDRESS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let upOut = '';
+    up.stdout.on('data', (chunk: Buffer) => (upOut += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => up.on('close', resolve));
+    try {
+      await waitFor(() => upOut.includes('Ready.'), 90_000, () => upOut);
+      expect(upOut).toMatch(/Web UI {5}http:\/\/localhost:\d+/);
+
+      const run = await runHcrm(['run', '--no-demo-data'], env);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('(the running `hcrm up`)');
+      expect(run.stdout).not.toContain('land');
+
+      const again = await runHcrm(['up'], env);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('is already using the state dir');
+    } finally {
+      up.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(upOut).toContain('Stopped.');
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out; output so far:\n${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
