@@ -7,9 +7,11 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const nx = join(repoRoot, 'node_modules', '.bin', 'nx');
+// Nx caches task results across checkouts of this repository on a machine; CI must run them.
+const cacheArgs = process.env.CI ? ['--skip-nx-cache'] : [];
 const result = spawnSync(
   nx,
-  ['run-many', '--targets=lint,typecheck,build,test', '--outputStyle=stream', ...process.argv.slice(2)],
+  ['run-many', '--targets=lint,typecheck,build,test', '--outputStyle=stream', ...cacheArgs, ...process.argv.slice(2)],
   {
     cwd: repoRoot,
     stdio: 'inherit',
