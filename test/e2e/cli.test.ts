@@ -53,7 +53,9 @@ describe('hcrm CLI end to end', () => {
     const exited = new Promise<number | null>((resolve) => up.on('close', resolve));
     try {
       await waitFor(() => upOut.includes('Ready.'), 90_000, () => upOut);
-      expect(upOut).toMatch(/Web UI {5}http:\/\/localhost:\d+/);
+      const uiUrl = /Web UI {5}(http:\/\/localhost:\d+)/.exec(upOut)?.[1];
+      expect(uiUrl).toBeDefined();
+      expect((await fetch(`${uiUrl}/namespaces/default/workflows`)).status).toBe(200);
 
       const run = await runHcrm(['run', '--no-demo-data'], env);
       expect(run.code).toBe(0);

@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { PipelineResult } from '@hcrm/core';
 import { createPipelineWorker } from '@hcrm/pipeline';
@@ -30,6 +31,11 @@ describe('pipeline end to end (Temporal + worker + dbt + DuckDB)', () => {
 
   it('lands the demo data and builds every layer into the DuckDB file', async () => {
     const result = await runPipeline('e2e-first');
+    if (process.env.HCRM_RECORD_HISTORY) {
+      // Refreshes the replay fixture (workflows/histories/): see docs/workflows.md.
+      const args = ['workflow', 'show', '--workflow-id', 'e2e-first', '--address', env.address, '--output', 'json'];
+      writeFileSync(process.env.HCRM_RECORD_HISTORY, execFileSync(config.temporal.cliPath, args));
+    }
 
     expect(result.layers.map((layer) => layer.layer)).toEqual(['raw', 'source', 'core', 'identity', 'final']);
     for (const layer of result.layers) {

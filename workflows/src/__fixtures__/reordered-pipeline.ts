@@ -1,0 +1,11 @@
+// A deliberately incompatible pipelineRun (it skips landing and builds the layers in reverse)
+// used to prove that the replay test fails on a change that breaks recorded histories.
+import { proxyActivities } from '@temporalio/workflow';
+import type { Layer, PipelineActivities } from '@hcrm/core';
+
+const { dbtBuild } = proxyActivities<PipelineActivities>({ startToCloseTimeout: '1 minute' });
+
+export async function pipelineRun(): Promise<void> {
+  const reversed: Layer[] = ['final', 'identity', 'core', 'source', 'raw'];
+  for (const layer of reversed) await dbtBuild({ layer });
+}
