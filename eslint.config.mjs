@@ -39,6 +39,8 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
+      // A leading underscore marks a parameter kept for a shared signature (e.g. the dialect).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@nx/enforce-module-boundaries': [
         'error',
         {
@@ -59,7 +61,7 @@ export default tseslint.config(
               sourceTag: 'type:pipeline',
               onlyDependOnLibsWithTags: ['type:contract', 'type:util', 'type:data-access', 'type:activities', 'type:source', 'type:workflows'],
             },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contract', 'type:util', 'type:data-access', 'type:pipeline'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contract', 'type:util', 'type:data-access', 'type:source', 'type:pipeline'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
           ],
         },

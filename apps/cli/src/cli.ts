@@ -1,6 +1,7 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type HcrmConfig } from '@hcrm/config';
 import { CliError } from './errors';
+import type { ingestCommand } from './commands/ingest';
 import type { queryCommand } from './commands/query';
 import type { runCommand } from './commands/run';
 import type { upCommand } from './commands/up';
@@ -13,14 +14,16 @@ Environment:
   HCRM_STATE_DIR      where the DuckDB warehouse, Temporal's SQLite history and logs live (default <repo>/.hcrm)
   TEMPORAL_ADDRESS    use this Temporal server instead of a local dev server (host:port)
   TEMPORAL_NAMESPACE  Temporal namespace (default "default")
-  HCRM_VENV           the Python venv with dbt and temporal (default <repo>/.venv)`;
+  HCRM_VENV           the Python venv with dbt and temporal (default <repo>/.venv)
+  HCRM_DEBUG          print stack traces of unexpected errors`;
 
 /** Loads a command lazily, so `hcrm --help` does not pay for Temporal's and DuckDB's start-up. */
-type Commands = { up: typeof upCommand; run: typeof runCommand; query: typeof queryCommand };
+type Commands = { up: typeof upCommand; run: typeof runCommand; query: typeof queryCommand; ingest: typeof ingestCommand };
 const commands: { [K in keyof Commands]: () => Promise<Commands[K]> } = {
   up: async () => (await import('./commands/up')).upCommand,
   run: async () => (await import('./commands/run')).runCommand,
   query: async () => (await import('./commands/query')).queryCommand,
+  ingest: async () => (await import('./commands/ingest')).ingestCommand,
 };
 
 /** Runs `hcrm` with `argv` (without node and script); resolves to the exit code. */
@@ -33,7 +36,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .description(DESCRIPTION)
     .addHelpText('after', ENVIRONMENT)
     .showSuggestionAfterError()
-    .showHelpAfterError('(run `hcrm --help` to see the commands: up, run, query)')
+    .showHelpAfterError('(run `hcrm --help` to see the commands: up, run, query, ingest)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
 
@@ -65,6 +68,25 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       exitCode = await (await commands.query())(getConfig(), io, sql, { json: options.json ?? false });
     });
 
+  program
+    .command('ingest')
+    .description('import a JSON Lines or CSV file of records into a source (the manual source)')
+    .argument('<source>', 'the source to import into: manual')
+    .argument('<file>', 'a .jsonl/.ndjson file (one record per line) or a .csv file (see docs/ingest.md)')
+    .option('--strict', 'fail the whole import, writing nothing, if any line is invalid')
+    .addOption(new Option('--format <format>', 'the file format, when the extension does not tell').choices(['jsonl', 'csv']))
+    .addHelpText(
+      'after',
+      '\nInvalid lines go to raw.manual_rejects with file, line number and reason; the valid ones are imported.\n' +
+        'Importing a record id again replaces it downstream (the latest import wins). Then: npx hcrm run --no-demo-data',
+    )
+    .action(async (source: string, file: string, options: { strict?: boolean; format?: 'jsonl' | 'csv' }) => {
+      exitCode = await (await commands.ingest())(getConfig(), io, source, file, {
+        strict: options.strict ?? false,
+        format: options.format,
+      });
+    });
+
   if (argv.length === 0) {
     program.outputHelp();
     return 0;
@@ -81,6 +103,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr(`hcrm: ${error.message}\n`);
       return error.exitCode;
     }
-    throw error;
+    // Unexpected: still one readable line; the stack only when asked for.
+    io.stderr(`hcrm: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (io.env.HCRM_DEBUG && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+    else io.stderr('(set HCRM_DEBUG=1 for the stack trace)\n');
+    return 1;
   }
 }

@@ -5,6 +5,8 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: Env;
+  /** Whether stderr is a terminal (live progress lines) or a file or pipe. */
+  isTTY?: boolean;
   /** Resolves when the user asks to stop (Ctrl-C); `hcrm up` waits on it. */
   interrupted: () => Promise<void>;
 }
@@ -14,6 +16,7 @@ export function processIo(): CliIo {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     env: process.env,
+    isTTY: process.stderr.isTTY,
     interrupted: () =>
       new Promise((resolve) => {
         process.once('SIGINT', () => resolve());

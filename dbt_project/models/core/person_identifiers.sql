@@ -1,11 +1,5 @@
--- Core event log: every registered source's person identifiers.
-with gadget as (
-    select * from {{ ref('gadget_person_identifiers') }}
-),
+-- Core event log: every registered source's person identifiers, standard columns only.
+-- Incremental per source; a re-read event replaces all of its rows (unique_key event_id).
+{{ config(unique_key='event_id') }}
 
-final as (
-    select id, event_id, row_id, identifier_type, identifier_value, source, occurred_at, synced_at, _ingested_at
-    from gadget
-)
-
-select * from final
+{{ union_source_interface('person_identifiers') }}

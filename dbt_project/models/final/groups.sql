@@ -6,7 +6,7 @@ with identifiers as (
 final as (
     select
         group_id,
-        min(case when identifier_type = 'domain' then identifier_value end) as primary_domain,
+        min(case when identifier_type in ('domain', 'myshopify_domain') then identifier_value end) as primary_domain,
         count(*) as identifier_count
     from identifiers
     group by group_id

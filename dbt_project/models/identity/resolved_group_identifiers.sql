@@ -1,21 +1,32 @@
--- Identity layer (walking skeleton): one group per Gadget shop id, with the shop's domains.
+-- Identity layer (walking skeleton): a group per Shopify shop id, or per normalised domain
+-- for records without one. The identity issue replaces this with connected components.
 with identifiers as (
-    select * from {{ ref('group_identifiers') }}
+    select
+        row_id,
+        identifier_type,
+        lower(trim(identifier_value)) as identifier_value
+    from {{ ref('group_identifiers') }}
 ),
 
-shop_of_row as (
-    select row_id, identifier_value as shop_id
+key_of_row as (
+    select
+        row_id,
+        coalesce(
+            max(case when identifier_type = 'shopify_shop_id' then identifier_value end),
+            max(case when identifier_type in ('domain', 'myshopify_domain') then identifier_value end)
+        ) as group_key
     from identifiers
-    where identifier_type = 'gadget_shop_id'
+    group by row_id
 ),
 
 final as (
     select distinct
-        {{ dbt.hash("shop_of_row.shop_id") }} as group_id,
+        {{ dbt.hash("key_of_row.group_key") }} as group_id,
         identifiers.identifier_type,
-        lower(trim(identifiers.identifier_value)) as identifier_value
+        identifiers.identifier_value
     from identifiers
-    inner join shop_of_row on identifiers.row_id = shop_of_row.row_id
+    inner join key_of_row on identifiers.row_id = key_of_row.row_id
+    where key_of_row.group_key is not null
 )
 
 select * from final

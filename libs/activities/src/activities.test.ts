@@ -14,6 +14,9 @@ const contacts: RegisteredSource = {
     name: 'demo',
     description: 'test source',
     rawTables: [{ name: 'demo_contacts_raw', columns: { id: 'string', email: 'string', synced_at: 'timestamp' }, key: ['id'] }],
+    interfaces: [],
+    watermarkColumn: 'synced_at',
+    dbtPackage: 'hcrm_source_demo',
   },
   demoRows: () => ({
     demo_contacts_raw: [

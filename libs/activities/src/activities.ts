@@ -1,13 +1,15 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { HcrmConfig } from '@hcrm/config';
-import type { DbtLayerResult, Layer, PipelineActivities, RegisteredSource, TableCount } from '@hcrm/core';
-import { DbtError, problemNodes, runDbt } from '@hcrm/dbt';
-import { WarehouseUnavailableError, type Warehouse } from '@hcrm/warehouse';
-import { countRows, landDemoRows } from './land-demo-data';
+import { dbtSourceList, type DbtLayerResult, type Layer, type PipelineActivities, type RegisteredSource, type TableCount } from '@hcrm/core';
+import { DbtError, ensureDbtDeps, problemNodes, runDbt } from '@hcrm/dbt';
+import { qualifiedName } from '@hcrm/sql';
+import { countRows, WarehouseUnavailableError, type Warehouse } from '@hcrm/warehouse';
+import { landDemoRows } from './land-demo-data';
 
-/** The final tables a run reports on, in the order they are printed. */
+/** The final tables a run reports on, in the order they are printed (schema `final`). */
 export const FINAL_TABLES = ['persons', 'groups'] as const;
+export const FINAL_SCHEMA = 'final';
 
 export interface ActivityDependencies {
   config: HcrmConfig;
@@ -43,14 +45,15 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
     },
 
     async dbtBuild({ layer }) {
-      return buildLayer(deps.config, layer);
+      return buildLayer(deps.config, layer, dbtSourceList(deps.sources.map((s) => s.definition)));
     },
 
     async summarizeFinalTables(): Promise<TableCount[]> {
       return withWarehouse(async (warehouse) => {
         const counts: TableCount[] = [];
         for (const table of FINAL_TABLES) {
-          counts.push({ table, rows: (await warehouse.tableExists(table)) ? await countRows(warehouse, table) : 0 });
+          const exists = await warehouse.tableExists(FINAL_SCHEMA, table);
+          counts.push({ table, rows: exists ? await countRows(warehouse, qualifiedName(FINAL_SCHEMA, table)) : 0 });
         }
         return counts;
       });
@@ -62,11 +65,13 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
  * Runs `dbt build --select tag:<layer>` while heartbeating dbt's latest output line. The
  * worker holds no DuckDB handle here: the other activities close theirs before returning.
  */
-async function buildLayer(config: HcrmConfig, layer: Layer): Promise<DbtLayerResult> {
+async function buildLayer(config: HcrmConfig, layer: Layer, sourceList: string): Promise<DbtLayerResult> {
   const context = Context.current();
+  const dbtEnv = { HCRM_DUCKDB_PATH: config.warehouse.path, HCRM_SOURCES: sourceList };
   let lastLine = '';
   const heartbeat = setInterval(() => context.heartbeat({ layer, lastLine }), 5000);
   try {
+    await ensureDbtDeps({ ...config.dbt, env: dbtEnv });
     const outcome = await runDbt({
       executable: config.dbt.executable,
       projectDir: config.dbt.projectDir,
@@ -74,7 +79,7 @@ async function buildLayer(config: HcrmConfig, layer: Layer): Promise<DbtLayerRes
       targetPath: config.dbt.targetPath,
       logPath: config.dbt.logPath,
       args: ['build', '--select', `tag:${layer}`],
-      env: { HCRM_DUCKDB_PATH: config.warehouse.path },
+      env: dbtEnv,
       signal: context.cancellationSignal,
       onLine: (line) => {
         lastLine = line;

@@ -14,6 +14,24 @@ export interface RawTableDefinition {
 }
 
 /**
+ * The standard interfaces of the source event log. A source provides a model named
+ * `<source>_<interface>` for each one it declares; the core layer unions them.
+ */
+export const SOURCE_INTERFACES = [
+  'events',
+  'person_identifiers',
+  'person_traits',
+  'group_identifiers',
+  'group_traits',
+  'membership_identifiers',
+] as const;
+
+export type SourceInterface = (typeof SOURCE_INTERFACES)[number];
+
+/** Schema of the landed raw tables (the loader's side of the contract). */
+export const RAW_SCHEMA = 'raw';
+
+/**
  * A data source, declared once in its Nx lib under `libs/sources/<name>`; the pipeline,
  * dbt and the CLI all read this declaration.
  *
@@ -22,6 +40,9 @@ export interface RawTableDefinition {
  *   name: 'gadget',
  *   description: 'Shops of a Gadget app backend',
  *   rawTables: [{ name: 'gadget_shops_raw', columns: { id: 'string', synced_at: 'timestamp' }, key: ['id', 'synced_at'] }],
+ *   interfaces: ['events', 'group_identifiers'],
+ *   watermarkColumn: 'synced_at',
+ *   dbtPackage: 'hcrm_source_gadget',
  * };
  */
 export interface SourceDefinition {
@@ -29,6 +50,17 @@ export interface SourceDefinition {
   name: string;
   description: string;
   rawTables: readonly RawTableDefinition[];
+  /** The source event log interfaces its dbt models provide. */
+  interfaces: readonly SourceInterface[];
+  /** The raw column the pipeline's incremental windows follow. */
+  watermarkColumn: 'synced_at';
+  /** Name of the lib's dbt package (`libs/sources/<name>/dbt`), listed in dbt_project/packages.yml. */
+  dbtPackage: string;
+}
+
+/** What dbt needs to know of the registry; travels to dbt as the HCRM_SOURCES variable. */
+export function dbtSourceList(sources: readonly SourceDefinition[]): string {
+  return JSON.stringify(sources.map((s) => ({ name: s.name, interfaces: s.interfaces })));
 }
 
 /** Rows to land, keyed by raw table name; values are JSON scalars (timestamps as ISO strings). */

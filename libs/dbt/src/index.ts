@@ -1,2 +1,3 @@
 export * from './run-dbt';
 export * from './run-results';
+export * from './deps';

@@ -1,2 +1,2 @@
 export { createPipelineWorker, type PipelineWorkerOptions } from './worker';
-export { registeredSources } from './sources';
+export { findSource, registeredSources } from './sources';

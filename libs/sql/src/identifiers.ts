@@ -5,3 +5,8 @@ export function quoteIdent(name: string): string {
   }
   return `"${name}"`;
 }
+
+/** `"schema"."table"`, both parts checked like any identifier. */
+export function qualifiedName(schema: string, table: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+}

@@ -1,5 +1,5 @@
-import type { Dialect, RawColumnType, RawTableDefinition } from '@hcrm/core';
-import { quoteIdent } from './identifiers';
+import { RAW_SCHEMA, type Dialect, type RawColumnType, type RawTableDefinition } from '@hcrm/core';
+import { qualifiedName, quoteIdent } from './identifiers';
 
 const COLUMN_TYPES: Record<Dialect, Record<RawColumnType, string>> = {
   duckdb: {
@@ -12,12 +12,32 @@ const COLUMN_TYPES: Record<Dialect, Record<RawColumnType, string>> = {
   },
 };
 
-/** `create table if not exists` for a raw table, from its declaration. */
+/** `create schema if not exists` for the raw schema; run it before creating raw tables. */
+export function createRawSchemaSql(_dialect: Dialect): string {
+  return `create schema if not exists ${quoteIdent(RAW_SCHEMA)}`;
+}
+
+/** `create table if not exists` for a raw table in the raw schema, from its declaration. */
 export function createRawTableSql(table: RawTableDefinition, dialect: Dialect): string {
   const columns = Object.entries(table.columns).map(
     ([name, type]) => `${quoteIdent(name)} ${COLUMN_TYPES[dialect][type]}`,
   );
-  return `create table if not exists ${quoteIdent(table.name)} (${columns.join(', ')})`;
+  return `create table if not exists ${rawTableName(table)} (${columns.join(', ')})`;
+}
+
+/**
+ * One `alter table ... add column if not exists` per declared column, so a raw table landed
+ * by an older version of its source gains the columns added since (existing rows get null).
+ */
+export function addMissingRawColumnsSql(table: RawTableDefinition, dialect: Dialect): string[] {
+  return Object.entries(table.columns).map(
+    ([name, type]) => `alter table ${rawTableName(table)} add column if not exists ${quoteIdent(name)} ${COLUMN_TYPES[dialect][type]}`,
+  );
+}
+
+/** The raw table's schema-qualified, quoted name. */
+export function rawTableName(table: Pick<RawTableDefinition, 'name'>): string {
+  return qualifiedName(RAW_SCHEMA, table.name);
 }
 
 /**
@@ -32,7 +52,7 @@ export function insertMissingRawRowsSql(table: RawTableDefinition, rowCount: num
   const placeholders = names.map((name) => `cast(? as ${types[table.columns[name] ?? 'string']})`).join(', ');
   const values = Array.from({ length: rowCount }, () => `(${placeholders})`).join(',\n  ');
   const columnList = names.map(quoteIdent).join(', ');
-  const target = quoteIdent(table.name);
+  const target = rawTableName(table);
   const keyMatch = table.key.map((key) => `existing.${quoteIdent(key)} = incoming.${quoteIdent(key)}`).join(' and ');
   return [
     `insert into ${target} (${columnList})`,

@@ -1,2 +1,3 @@
 export * from './warehouse';
 export * from './duckdb/duckdb-warehouse';
+export * from './raw-landing';

@@ -25,7 +25,7 @@ export interface Warehouse {
   execute(sql: string, params?: readonly SqlValue[]): Promise<void>;
   /** Runs `work` in one transaction: all of it is committed, or none of it. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
-  tableExists(table: string): Promise<boolean>;
+  tableExists(schema: string, table: string): Promise<boolean>;
   /** Releases the connection (and, for DuckDB, the file lock). Safe to call twice. */
   close(): Promise<void>;
 }

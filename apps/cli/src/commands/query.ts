@@ -4,11 +4,14 @@ import { CliError } from '../errors';
 import { formatTable } from '../format';
 import type { CliIo } from '../io';
 
+/** Unqualified names resolve in the layers' schemas, latest layer first: `persons` is final.persons. */
+export const QUERY_SEARCH_PATH = ['final', 'identity', 'core', 'source', 'raw', 'main'];
+
 /** `hcrm query "<sql>"`: read-only SQL against the warehouse, as a table or `--json`. */
 export async function queryCommand(config: HcrmConfig, io: CliIo, sql: string, options: { json: boolean }): Promise<number> {
   let warehouse;
   try {
-    warehouse = await openDuckDbWarehouse({ path: config.warehouse.path, readOnly: true });
+    warehouse = await openDuckDbWarehouse({ path: config.warehouse.path, readOnly: true, searchPath: QUERY_SEARCH_PATH });
   } catch (error) {
     if (error instanceof WarehouseBusyError || error instanceof WarehouseUnavailableError) throw new CliError(error.message);
     throw error;

@@ -18,7 +18,10 @@ export const gadget: SourceDefinition = {
         updated_at: 'timestamp',
         synced_at: 'timestamp',
       },
-      key: ['id', 'updated_at'],
+      key: ['id', 'updated_at', 'synced_at'],
     },
   ],
+  interfaces: ['events', 'person_identifiers', 'person_traits', 'group_identifiers', 'group_traits', 'membership_identifiers'],
+  watermarkColumn: 'synced_at',
+  dbtPackage: 'hcrm_source_gadget',
 };

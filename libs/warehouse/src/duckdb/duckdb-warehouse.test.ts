@@ -32,8 +32,9 @@ describe('DuckDB warehouse (real file)', () => {
       await warehouse.execute(`insert into t values (?, ?, ?::timestamp, ?)`, ['a', 42, '2026-01-02 03:04:05', '00123']);
       const rows = await warehouse.query('select * from t');
       expect(rows).toEqual([{ id: 'a', n: 42, seen_at: '2026-01-02T03:04:05.000Z', zip: '00123' }]);
-      expect(await warehouse.tableExists('t')).toBe(true);
-      expect(await warehouse.tableExists('missing')).toBe(false);
+      expect(await warehouse.tableExists('main', 't')).toBe(true);
+      expect(await warehouse.tableExists('main', 'missing')).toBe(false);
+      expect(await warehouse.tableExists('raw', 't')).toBe(false);
     } finally {
       await warehouse.close();
     }

@@ -8,12 +8,15 @@ import {
   WarehouseBusyError,
   WarehouseUnavailableError,
 } from '../warehouse';
+import { quoteIdent } from '@hcrm/sql';
 
 export interface DuckDbWarehouseOptions {
   /** Path of the DuckDB file. */
   path: string;
   /** Open without taking the write lock; several readers may share the file. */
   readOnly?: boolean;
+  /** Schemas to resolve unqualified table names in, first match wins (DuckDB's search_path). */
+  searchPath?: readonly string[];
 }
 
 /**
@@ -33,7 +36,11 @@ export async function openDuckDbWarehouse(options: DuckDbWarehouseOptions): Prom
     throw translateOpenError(error, path);
   }
   const connection = await instance.connect();
-  return new DuckDbWarehouse(instance, connection);
+  const warehouse = new DuckDbWarehouse(instance, connection);
+  if (options.searchPath?.length) {
+    await warehouse.execute(`set search_path = '${options.searchPath.map((schema) => quoteIdent(schema)).join(',')}'`);
+  }
+  return warehouse;
 }
 
 function translateOpenError(error: unknown, path: string): Error {
@@ -76,10 +83,10 @@ class DuckDbWarehouse implements Warehouse {
     }
   }
 
-  async tableExists(table: string): Promise<boolean> {
+  async tableExists(schema: string, table: string): Promise<boolean> {
     const rows = await this.query<{ n: number }>(
-      'select count(*) as n from information_schema.tables where table_name = ?',
-      [table],
+      'select count(*) as n from information_schema.tables where table_schema = ? and table_name = ?',
+      [schema, table],
     );
     return (rows[0]?.n ?? 0) > 0;
   }

@@ -1,11 +1,14 @@
--- Source event log: the shop owner's email, one identifier row per shop version.
+-- Source event log: the shop owner's email; one row_id per event (the owner).
+{{ config(unique_key='event_id') }}
+
 with events as (
     select * from {{ ref('gadget_events') }}
+    {{ incremental_window('synced_at') }}
 ),
 
 final as (
     select
-        {{ dbt.hash(dbt.concat(["id", "'|email'"])) }} as id,
+        {{ dbt.hash(dbt.concat(["id", "'|owner|email'"])) }} as id,
         id as event_id,
         {{ dbt.concat(["id", "'|owner'"]) }} as row_id,
         'email' as identifier_type,

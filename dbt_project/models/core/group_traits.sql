@@ -1,0 +1,5 @@
+-- Core event log: every registered source's group traits, standard columns only.
+-- Incremental per source; a re-read event replaces all of its rows (unique_key event_id).
+{{ config(unique_key='event_id') }}
+
+{{ union_source_interface('group_traits') }}

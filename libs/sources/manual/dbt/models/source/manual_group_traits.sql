@@ -1,0 +1,4 @@
+-- Source event log: group traits of imported records.
+{{ config(unique_key='event_id') }}
+
+{{ manual_entity_rows('group', 'trait', 'trait_name', 'trait_value') }}

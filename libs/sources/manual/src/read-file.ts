@@ -1,0 +1,69 @@
+import { createReadStream, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parse } from 'csv-parse';
+import { checkCsvHeader, csvRowToObject } from './csv';
+import { parseJsonLine, toRecord, type ParseResult } from './record';
+
+export type FileFormat = 'jsonl' | 'csv';
+
+export interface ReadLine {
+  lineNumber: number;
+  rawLine: string;
+  result: ParseResult;
+}
+
+export interface ReadProgress {
+  bytesRead: number;
+  totalBytes: number;
+  lines: number;
+}
+
+/** jsonl for .jsonl/.ndjson/.json, csv for .csv; anything else must be given explicitly. */
+export function formatOf(file: string): FileFormat | undefined {
+  if (/\.(jsonl|ndjson|json)$/i.test(file)) return 'jsonl';
+  if (/\.csv$/i.test(file)) return 'csv';
+  return undefined;
+}
+
+/**
+ * Streams a file's records one at a time, never holding the file in memory: each yields
+ * its line number, its text and either a valid record or the reason it was rejected.
+ * Blank lines are skipped. A CSV header that breaks the convention throws CsvHeaderError.
+ */
+export async function* readRecords(
+  file: string,
+  format: FileFormat,
+  onProgress?: (progress: ReadProgress) => void,
+): AsyncGenerator<ReadLine> {
+  const totalBytes = statSync(file).size;
+  const stream = createReadStream(file);
+  let lines = 0;
+  const report = () => onProgress?.({ bytesRead: stream.bytesRead, totalBytes, lines });
+  if (format === 'jsonl') {
+    const reader = createInterface({ input: stream, crlfDelay: Infinity });
+    for await (const line of reader) {
+      lines += 1;
+      if (lines % 1000 === 0) report();
+      if (line.trim() === '') continue;
+      yield { lineNumber: lines, rawLine: line, result: parseJsonLine(line) };
+    }
+  } else {
+    const parser = stream.pipe(parse({ info: true, relax_column_count: true, bom: true, skip_empty_lines: true }));
+    let header: string[] | undefined;
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      lines = info.lines;
+      if (lines % 1000 === 0) report();
+      if (!header) {
+        header = record.map((cell) => cell.trim());
+        checkCsvHeader(header);
+        continue;
+      }
+      const result: ParseResult =
+        record.length > header.length
+          ? { ok: false, reason: `row has ${record.length} cells but the header has ${header.length}` }
+          : toRecord(csvRowToObject(header, record));
+      yield { lineNumber: info.lines, rawLine: record.join(','), result };
+    }
+  }
+  report();
+}

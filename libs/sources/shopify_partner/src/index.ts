@@ -1,0 +1,7 @@
+import type { RegisteredSource } from '@hcrm/core';
+import { shopifyPartnerDemoRows } from './demo';
+import { shopifyPartner } from './source';
+
+export { shopifyPartner, shopifyPartnerDemoRows };
+
+export const shopifyPartnerSource: RegisteredSource = { definition: shopifyPartner, demoRows: shopifyPartnerDemoRows };
