@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type HcrmConfig } from '@hcrm/config';
-import { openDuckDbWarehouse, type Row } from '@hcrm/warehouse';
+import type { PipelineInput, PipelineResult, RawTableDefinition } from '@hcrm/core';
+import { createPipelineWorker } from '@hcrm/pipeline';
+import { ensureRawTable, insertRawRows, openDuckDbWarehouse, type Row, type SqlValue } from '@hcrm/warehouse';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const hcrmBin = join(repoRoot, 'apps/cli/bin/hcrm.js');
@@ -45,4 +48,50 @@ export function runHcrm(args: string[], env: Record<string, string>): Promise<Cl
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** A real Temporal dev server and the pipeline worker on a fresh state dir, for one test file. */
+export interface PipelineStack {
+  config: HcrmConfig;
+  env: TestWorkflowEnvironment;
+  run: (workflowId: string, input?: PipelineInput) => Promise<PipelineResult>;
+  teardown: () => Promise<void>;
+}
+
+export async function startPipelineStack(): Promise<PipelineStack> {
+  const config = freshConfig();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: config.temporal.cliPath } },
+  });
+  return {
+    config,
+    env,
+    run: async (workflowId, input = {}) => {
+      const worker = await createPipelineWorker({ config, connection: env.nativeConnection });
+      return worker.runUntil(
+        env.client.workflow.execute('pipelineRun', { taskQueue: config.temporal.taskQueue, workflowId, args: [input] }),
+      );
+    },
+    teardown: async () => {
+      await env.teardown();
+      rmSync(config.stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Writes rows straight into raw tables, as a loader would, in one transaction. */
+export async function landRows(
+  config: HcrmConfig,
+  table: RawTableDefinition,
+  rows: ReadonlyArray<Record<string, SqlValue>>,
+): Promise<void> {
+  const warehouse = await openDuckDbWarehouse({ path: config.warehouse.path });
+  try {
+    await warehouse.transaction(async () => {
+      await ensureRawTable(warehouse, table);
+      await insertRawRows(warehouse, table, rows);
+    });
+  } finally {
+    await warehouse.close();
+  }
 }

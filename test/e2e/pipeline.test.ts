@@ -1,40 +1,30 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { PipelineResult } from '@hcrm/core';
-import { createPipelineWorker } from '@hcrm/pipeline';
+import { writeFileSync } from 'node:fs';
+import { SOURCE_INTERFACES } from '@hcrm/core';
+import { registeredSources } from '@hcrm/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshConfig, queryWarehouse } from './helpers';
+import { queryWarehouse, startPipelineStack, type PipelineStack } from './helpers';
 
 // The whole stack for real: the venv's Temporal dev server, the pipeline worker with its real
 // activities, real dbt, and a DuckDB file in a temp state dir.
-describe('pipeline end to end (Temporal + worker + dbt + DuckDB)', () => {
-  const config = freshConfig();
-  let env: TestWorkflowEnvironment;
+describe('pipeline end to end on the demo data (Temporal + worker + dbt + DuckDB)', () => {
+  let stack: PipelineStack;
+  const query = <T extends Record<string, string | number | boolean | null>>(sql: string) =>
+    queryWarehouse<T>(stack.config, sql);
 
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createLocal({
-      server: { executable: { type: 'existing-path', path: config.temporal.cliPath } },
-    });
+    stack = await startPipelineStack();
   });
   afterAll(async () => {
-    await env?.teardown();
-    rmSync(config.stateDir, { recursive: true, force: true });
+    await stack?.teardown();
   });
 
-  async function runPipeline(workflowId: string): Promise<PipelineResult> {
-    const worker = await createPipelineWorker({ config, connection: env.nativeConnection });
-    return worker.runUntil(
-      env.client.workflow.execute('pipelineRun', { taskQueue: config.temporal.taskQueue, workflowId, args: [{}] }),
-    );
-  }
-
-  it('lands the demo data and builds every layer into the DuckDB file', async () => {
-    const result = await runPipeline('e2e-first');
+  it('lands the demo data of every source and builds every layer', async () => {
+    const result = await stack.run('e2e-first');
     if (process.env.HCRM_RECORD_HISTORY) {
       // Refreshes the replay fixture (workflows/histories/): see docs/workflows.md.
-      const args = ['workflow', 'show', '--workflow-id', 'e2e-first', '--address', env.address, '--output', 'json'];
-      writeFileSync(process.env.HCRM_RECORD_HISTORY, execFileSync(config.temporal.cliPath, args));
+      const args = ['workflow', 'show', '--workflow-id', 'e2e-first', '--address', stack.env.address, '--output', 'json'];
+      writeFileSync(process.env.HCRM_RECORD_HISTORY, execFileSync(stack.config.temporal.cliPath, args));
     }
 
     expect(result.layers.map((layer) => layer.layer)).toEqual(['raw', 'source', 'core', 'identity', 'final']);
@@ -42,36 +32,116 @@ describe('pipeline end to end (Temporal + worker + dbt + DuckDB)', () => {
       expect(layer.problems).toEqual([]);
       expect(layer.models).toBeGreaterThan(0);
     }
-    expect(result.landed?.tables).toEqual([{ table: 'gadget_shops_raw', rowsInserted: 8, rowsTotal: 8 }]);
+    expect(result.landed?.tables).toEqual([
+      { table: 'gadget_shops_raw', rowsInserted: 8, rowsTotal: 8 },
+      { table: 'manual_records_raw', rowsInserted: 4, rowsTotal: 4 },
+      { table: 'manual_record_entities_raw', rowsInserted: 23, rowsTotal: 23 },
+      { table: 'manual_record_memberships_raw', rowsInserted: 3, rowsTotal: 3 },
+      { table: 'shopify_partner_app_events_raw', rowsInserted: 10, rowsTotal: 10 },
+    ]);
     expect(result.finalTables).toEqual([
-      { table: 'persons', rows: 5 },
-      { table: 'groups', rows: 7 },
+      { table: 'persons', rows: 7 },
+      { table: 'groups', rows: 11 },
     ]);
+  });
 
-    // Jane's two spellings (upper-case, trailing space) are one person; Li Wei owns two shops.
-    const persons = await queryWarehouse<{ primary_email: string }>(config, 'select primary_email from persons order by 1');
-    expect(persons.map((p) => p.primary_email)).toEqual([
-      'ana@verdehome.com',
-      'jane.doe@acme-outdoors.com',
-      'li.wei@northwind.example',
-      'omar@bluebird.coffee',
-      'sam@pixelprints.io',
+  it('builds the core event log from all three sources', async () => {
+    expect(await query('select source, count(*) as n from core.events group by source order by source')).toEqual([
+      { source: 'gadget', n: 8 },
+      { source: 'manual', n: 4 },
+      { source: 'shopify_partner', n: 9 },
     ]);
-    const layersInWarehouse = await queryWarehouse<{ n: number }>(
-      config,
-      `select count(*) as n from information_schema.tables
-       where table_name in ('gadget_shops_raw', 'gadget_shops', 'gadget_events', 'events', 'resolved_person_identifiers', 'persons', 'groups')`,
+    // The Partner API event re-read by the loader (sp-0004) is one event; charges carry value and unit.
+    expect(
+      await query(
+        `select event_name, event_description, value, value_unit from core.events
+         where source = 'shopify_partner' and value is not null order by occurred_at`,
+      ),
+    ).toEqual([
+      { event_name: 'subscription_charge_accepted', event_description: 'Acme Outdoors subscription_charge_accepted Loyalty Lion Cub', value: 19.99, value_unit: 'USD' },
+      { event_name: 'one_time_charge_accepted', event_description: 'Bluebird Coffee one_time_charge_accepted Loyalty Lion Cub', value: 49, value_unit: 'USD' },
+      { event_name: 'credit_applied', event_description: 'Northwind Tea credit_applied Loyalty Lion Cub', value: 5, value_unit: 'USD' },
+      { event_name: 'subscription_charge_accepted', event_description: 'Harbor Books subscription_charge_accepted Loyalty Lion Cub', value: 19.99, value_unit: 'EUR' },
+    ]);
+    // Shop 1001 is known to both Shopify and Gadget by the same id.
+    expect(
+      await query(
+        `select distinct source from core.group_identifiers
+         where identifier_type = 'shopify_shop_id' and identifier_value = '1001' order by source`,
+      ),
+    ).toEqual([{ source: 'gadget' }, { source: 'shopify_partner' }]);
+    // Gadget states each owner's membership on every shop event (the created event carries the
+    // latest version's spelling); the manual demo file states three more.
+    const memberships = await query<{ m: string }>(
+      `select concat_ws(' ', source, person_identifier, group_identifier_type, group_identifier, role) as m
+       from core.membership_identifiers order by lower(m), m`,
     );
-    expect(layersInWarehouse).toEqual([{ n: 7 }]);
+    expect(memberships.map((row) => row.m)).toEqual([
+      'gadget ana@verdehome.com shopify_shop_id 1006 owner',
+      'gadget Jane.Doe@Acme-Outdoors.com shopify_shop_id 1001 owner',
+      'gadget Jane.Doe@Acme-Outdoors.com shopify_shop_id 1001 owner',
+      'gadget li.wei@northwind.example shopify_shop_id 1003 owner',
+      'gadget LI.WEI@NORTHWIND.EXAMPLE shopify_shop_id 1004 owner',
+      'gadget omar@bluebird.coffee shopify_shop_id 1002 owner',
+      'gadget sam@pixelprints.io shopify_shop_id 1005 owner',
+      'manual jane.doe@acme-outdoors.com domain acme-outdoors.com founder',
+      'manual li.wei@northwind.example domain northwind.example executive',
+      'manual priya@harborbooks.com domain harborbooks.com owner',
+    ]);
+  });
+
+  // The contract every source implements, checked generically for each registered source.
+  for (const { definition } of registeredSources) {
+    for (const iface of definition.interfaces) {
+      const model = `${definition.name}_${iface}`;
+      it(`${model} follows the ${iface} contract`, async () => {
+        const core = await query<{ column_name: string; data_type: string }>(
+          `select column_name, data_type from information_schema.columns
+           where table_schema = 'core' and table_name = '${iface}' order by ordinal_position`,
+        );
+        const own = await query<{ column_name: string; data_type: string }>(
+          `select column_name, data_type from information_schema.columns
+           where table_schema = 'source' and table_name = '${model}'`,
+        );
+        const ownTypes = Object.fromEntries(own.map((c) => [c.column_name, c.data_type]));
+        for (const column of core) expect([column.column_name, ownTypes[column.column_name]]).toEqual([column.column_name, column.data_type]);
+
+        const [counts] = await query<{ rows: number; ids: number; null_keys: number }>(
+          `select count(*) as rows, count(distinct id) as ids,
+                  count(*) filter (where id is null or source is null or synced_at is null or occurred_at is null) as null_keys
+           from source.${model}`,
+        );
+        expect(counts?.rows).toBeGreaterThan(0);
+        expect(counts?.ids).toBe(counts?.rows);
+        expect(counts?.null_keys).toBe(0);
+        if (iface !== 'events') {
+          const orphans = await query(
+            `select count(*) as n from source.${model} x
+             where not exists (select 1 from source.${definition.name}_events e where e.id = x.event_id)`,
+          );
+          expect(orphans).toEqual([{ n: 0 }]);
+        }
+      });
+    }
+  }
+
+  it('declares only known interfaces', () => {
+    for (const { definition } of registeredSources) {
+      for (const iface of definition.interfaces) expect(SOURCE_INTERFACES).toContain(iface);
+    }
   });
 
   it('changes nothing when run again on the same data', async () => {
-    const result = await runPipeline('e2e-second');
-    expect(result.landed?.tables).toEqual([{ table: 'gadget_shops_raw', rowsInserted: 0, rowsTotal: 8 }]);
+    const before = await query('select source, count(*) as n, max(synced_at) as w from core.events group by 1 order by 1');
+    const result = await stack.run('e2e-second');
+    expect(result.landed?.tables.every((table) => table.rowsInserted === 0)).toBe(true);
     expect(result.finalTables).toEqual([
-      { table: 'persons', rows: 5 },
-      { table: 'groups', rows: 7 },
+      { table: 'persons', rows: 7 },
+      { table: 'groups', rows: 11 },
     ]);
-    expect(await queryWarehouse(config, 'select count(*) as n from gadget_shops_raw')).toEqual([{ n: 8 }]);
+    expect(await query('select source, count(*) as n, max(synced_at) as w from core.events group by 1 order by 1')).toEqual(before);
+    expect(await query('select count(*) as n from core.person_identifiers')).toEqual(
+      await query('select count(distinct id) as n from core.person_identifiers'),
+    );
   });
 });

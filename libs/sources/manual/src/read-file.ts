@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
-import { checkCsvHeader, csvRowToObject } from './csv';
+import { checkCsvHeader, CsvHeaderError, csvRowToObject } from './csv';
 import { parseJsonLine, toRecord, type ParseResult } from './record';
 
 export type FileFormat = 'jsonl' | 'csv';
@@ -41,8 +41,10 @@ export async function* readRecords(
   const report = () => onProgress?.({ bytesRead: stream.bytesRead, totalBytes, lines });
   if (format === 'jsonl') {
     const reader = createInterface({ input: stream, crlfDelay: Infinity });
-    for await (const line of reader) {
+    for await (const rawLine of reader) {
       lines += 1;
+      // A byte-order mark (some editors write one) is not part of the first record.
+      const line = lines === 1 ? rawLine.replace(/^\uFEFF/, '') : rawLine;
       if (lines % 1000 === 0) report();
       if (line.trim() === '') continue;
       yield { lineNumber: lines, rawLine: line, result: parseJsonLine(line) };
@@ -53,6 +55,8 @@ export async function* readRecords(
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       lines = info.lines;
       if (lines % 1000 === 0) report();
+      // info.lines is where the record ends; a quoted field may span lines, so count back to its start.
+      const startLine = info.lines - record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
       if (!header) {
         header = record.map((cell) => cell.trim());
         checkCsvHeader(header);
@@ -62,8 +66,9 @@ export async function* readRecords(
         record.length > header.length
           ? { ok: false, reason: `row has ${record.length} cells but the header has ${header.length}` }
           : toRecord(csvRowToObject(header, record));
-      yield { lineNumber: info.lines, rawLine: record.join(','), result };
+      yield { lineNumber: startLine, rawLine: record.join(','), result };
     }
+    if (!header) throw new CsvHeaderError('the CSV file is empty: it needs a header row (see docs/ingest.md)');
   }
   report();
 }

@@ -93,35 +93,45 @@ export function parseTimestamp(text: string): string {
   const trimmed = text.trim();
   const withZone = /Z$|[+-]\d{2}:?\d{2}$/.test(trimmed) || !trimmed.includes(':') ? trimmed : `${trimmed}Z`;
   const time = Date.parse(withZone.replace(' ', 'T'));
-  if (!iso.test(trimmed) || Number.isNaN(time)) {
+  if (!iso.test(trimmed) || Number.isNaN(time) || !calendarDateExists(trimmed)) {
     throw new Reject(`occurred_at "${text}" is not an ISO 8601 timestamp (e.g. 2024-01-01T10:00:00Z)`);
   }
   return new Date(time).toISOString();
+}
+
+/** Date.parse rolls 2024-02-30 over to March 1st; such dates are mistakes, not dates. */
+function calendarDateExists(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number);
+  if (year === undefined || month === undefined || day === undefined) return false;
+  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 function readEntity(input: unknown, where: string): ManualEntity {
   const object = asObject(input, where);
   const unknown = Object.keys(object).filter((key) => key !== 'identifiers' && key !== 'traits');
   if (unknown.length) throw new Reject(`${where} has unknown key(s) ${unknown.join(', ')}; allowed: identifiers, traits`);
-  const identifiers: Record<string, string[]> = {};
+  // Built with Object.fromEntries, so a key such as "__proto__" stays an ordinary entry.
+  const identifierEntries: Array<[string, string[]]> = [];
   for (const [name, value] of Object.entries(object.identifiers === undefined ? {} : asObject(object.identifiers, `${where}.identifiers`))) {
     const values = Array.isArray(value) ? value : [value];
     if (values.some((v) => typeof v !== 'string')) {
       throw new Reject(`identifier ${where}.identifiers.${name} must be a string or an array of strings`);
     }
     const kept = (values as string[]).map((v) => v.trim()).filter((v) => v !== '');
-    if (kept.length) identifiers[name] = kept;
+    if (kept.length) identifierEntries.push([name, kept]);
   }
-  const traits: Record<string, string | null> = {};
+  const traitEntries: Array<[string, string | null]> = [];
   for (const [name, value] of Object.entries(object.traits === undefined ? {} : asObject(object.traits, `${where}.traits`))) {
     if (value !== null && typeof value === 'object') throw new Reject(`trait ${where}.traits.${name} must be a string, number, boolean or null`);
-    traits[name] = value === null ? null : String(value);
+    traitEntries.push([name, value === null ? null : String(value)]);
   }
-  return { identifiers, traits };
+  return { identifiers: Object.fromEntries(identifierEntries), traits: Object.fromEntries(traitEntries) };
 }
 
 function readMembership(input: unknown, where: string): ManualMembership {
   const object = asObject(input, where);
+  const unknown = Object.keys(object).filter((key) => !['person', 'group', 'role'].includes(key));
+  if (unknown.length) throw new Reject(`${where} has unknown key(s) ${unknown.join(', ')}; allowed: person, group, role`);
   const side = (key: 'person' | 'group') => {
     const entries = Object.entries(asObject(object[key], `${where}.${key}`));
     const [entry] = entries;
@@ -147,13 +157,17 @@ function requiredText(value: unknown, name: string): string {
 }
 
 function optionalText(value: unknown, name: string): string | null {
-  if (value === undefined || value === null || value === '') return null;
+  if (value === undefined || value === null) return null;
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw new Reject(`${name} must be a string`);
-  return String(value);
+  const text = String(value).trim();
+  return text === '' ? null : text;
 }
 
 function optionalNumber(value: unknown, name: string): number | null {
-  if (value === undefined || value === null || value === '') return null;
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return null;
+  if (typeof value === 'string' && !/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(value)) {
+    throw new Reject(`${name} must be a number or null`);
+  }
   const number = typeof value === 'string' ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isFinite(number)) throw new Reject(`${name} must be a number or null`);
   return number;

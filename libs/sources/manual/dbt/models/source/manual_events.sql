@@ -14,7 +14,7 @@ final as (
         occurred_at,
         event_name,
         event_description,
-        value,
+        cast(value as {{ dbt.type_numeric() }}) as value,
         value_unit,
         coalesce(event_type, 'manual') as event_type,
         'manual' as source,

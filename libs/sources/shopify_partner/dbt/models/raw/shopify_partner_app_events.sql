@@ -32,7 +32,7 @@ parsed as (
         {{ json_text('payload', 'charge.name') }} as charge_name,
         -- timestamps
         cast(synced_at as {{ dbt.type_timestamp() }}) as synced_at,
-        {{ dbt.current_timestamp() }} as _ingested_at
+        cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as _ingested_at
     from deduplicated
     where copy_rank = 1
 ),
