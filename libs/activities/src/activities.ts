@@ -4,7 +4,7 @@ import type { HcrmConfig } from '@hcrm/config';
 import { dbtSourceList, type DbtLayerResult, type Layer, type PipelineActivities, type RegisteredSource, type TableCount } from '@hcrm/core';
 import { DbtError, ensureDbtDeps, problemNodes, runDbt } from '@hcrm/dbt';
 import { qualifiedName } from '@hcrm/sql';
-import { countRows, WarehouseUnavailableError, type Warehouse } from '@hcrm/warehouse';
+import { countRows, ensureRawTable, WarehouseUnavailableError, type Warehouse } from '@hcrm/warehouse';
 import { landDemoRows } from './land-demo-data';
 
 /** The final tables a run reports on, in the order they are printed (schema `final`). */
@@ -45,6 +45,15 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
     },
 
     async dbtBuild({ layer }) {
+      if (layer === 'raw') {
+        // A registered source that has never landed anything still has (empty) raw tables,
+        // so its models build instead of failing on a missing table.
+        await withWarehouse(async (warehouse) => {
+          for (const source of deps.sources) {
+            for (const table of source.definition.rawTables) await ensureRawTable(warehouse, table);
+          }
+        });
+      }
       return buildLayer(deps.config, layer, dbtSourceList(deps.sources.map((s) => s.definition)));
     },
 

@@ -1,5 +1,5 @@
 -- Source event log: the shop's name and plan.
-{{ config(unique_key='event_id') }}
+{{ config(unique_key='event_id', pre_hook="{{ delete_superseded(ref('gadget_events')) }}") }}
 
 with events as (
     select * from {{ ref('gadget_events') }}

@@ -1,5 +1,5 @@
 -- Source event log: the owner (by email) is a member of the shop (by Shopify id), role owner.
-{{ config(unique_key='event_id') }}
+{{ config(unique_key='event_id', pre_hook="{{ delete_superseded(ref('gadget_events')) }}") }}
 
 with events as (
     select * from {{ ref('gadget_events') }}

@@ -1,6 +1,6 @@
 -- Raw layer: the persons' and groups' identifiers and traits of each record, from the same
 -- import and line as the record's winning version (an older import's rows never mix in).
-{{ config(unique_key='event_id') }}
+{{ config(unique_key='event_id', pre_hook="{{ delete_superseded(ref('manual_records')) }}") }}
 
 with landed as (
     select * from {{ source('manual', 'manual_record_entities_raw') }}

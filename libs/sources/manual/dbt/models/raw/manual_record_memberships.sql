@@ -1,5 +1,5 @@
 -- Raw layer: the memberships of each record, from the record's winning import.
-{{ config(unique_key='event_id') }}
+{{ config(unique_key='event_id', pre_hook="{{ delete_superseded(ref('manual_records')) }}") }}
 
 with landed as (
     select * from {{ source('manual', 'manual_record_memberships_raw') }}

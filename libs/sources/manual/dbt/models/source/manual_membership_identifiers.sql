@@ -1,5 +1,5 @@
 -- Source event log: memberships stated by imported records.
-{{ config(unique_key='event_id') }}
+{{ config(unique_key='event_id', pre_hook="{{ delete_superseded(ref('manual_events')) }}") }}
 
 with memberships as (
     select * from {{ ref('manual_record_memberships') }}

@@ -1,5 +1,5 @@
 -- Source event log: the shop of each event, by Shopify id and myshopify domain.
-{{ config(unique_key='event_id') }}
+{{ config(unique_key='event_id', pre_hook="{{ delete_superseded(ref('shopify_partner_events')) }}") }}
 
 with events as (
     select * from {{ ref('shopify_partner_events') }}
