@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +39,7 @@ describe('hcrm argument handling and errors', () => {
   });
 
   it('has --help on every command', async () => {
-    for (const command of ['up', 'run', 'query']) {
+    for (const command of ['up', 'run', 'query', 'ingest']) {
       const cli = captureIo(env());
       expect(await runCli([command, '--help'], cli.io)).toBe(0);
       expect(cli.stdout()).toContain(`Usage: hcrm ${command}`);
@@ -99,6 +99,40 @@ describe('hcrm argument handling and errors', () => {
         expect(cli.stderr()).toContain('hcrm up');
       });
     }
+  });
+
+  describe('ingest', () => {
+    it('names the known sources when the source is not registered', async () => {
+      const cli = captureIo(env());
+      expect(await runCli(['ingest', 'hubspot', 'x.jsonl'], cli.io)).toBe(1);
+      expect(cli.stderr()).toContain('source "hubspot" is not registered; known sources: gadget, manual, shopify_partner');
+    });
+
+    it('explains that loader-fed sources do not take files', async () => {
+      const cli = captureIo(env());
+      expect(await runCli(['ingest', 'gadget', 'x.jsonl'], cli.io)).toBe(1);
+      expect(cli.stderr()).toContain('hcrm ingest manual <file>');
+    });
+
+    it('says which file is missing', async () => {
+      const cli = captureIo(env());
+      expect(await runCli(['ingest', 'manual', join(stateDir, 'nope.jsonl')], cli.io)).toBe(1);
+      expect(cli.stderr()).toContain(`No such file: ${join(stateDir, 'nope.jsonl')}`);
+    });
+
+    it('asks for --format when the extension does not tell', async () => {
+      const file = join(stateDir, 'export.txt');
+      writeFileSync(file, '');
+      const cli = captureIo(env());
+      expect(await runCli(['ingest', 'manual', file], cli.io)).toBe(1);
+      expect(cli.stderr()).toContain('pass --format jsonl or --format csv');
+    });
+
+    it('accepts only the known formats', async () => {
+      const cli = captureIo(env());
+      expect(await runCli(['ingest', 'manual', 'x', '--format', 'xml'], cli.io)).toBe(2);
+      expect(cli.stderr()).toContain('Allowed choices are jsonl, csv');
+    });
   });
 
   it('rejects a malformed TEMPORAL_ADDRESS', async () => {

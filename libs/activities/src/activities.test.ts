@@ -82,17 +82,20 @@ describe('pipeline activities (real DuckDB file)', () => {
 
   it('runs real dbt for one layer and reports its models and tests', async () => {
       const { gadgetSource } = await import('@hcrm/source-gadget');
-      const activities = activitiesFor([gadgetSource]);
+      const { manualSource } = await import('@hcrm/source-manual');
+      const { shopifyPartnerSource } = await import('@hcrm/source-shopify-partner');
+      // All three: dbt builds every installed source package (packages.yml mirrors the registry).
+      const activities = activitiesFor([gadgetSource, manualSource, shopifyPartnerSource]);
       const env = new MockActivityEnvironment();
       await env.run(activities.landDemoData);
       const raw: DbtLayerResult = await env.run(activities.dbtBuild, RAW);
       expect(raw.layer).toBe('raw');
-      expect(raw.models).toBe(1);
+      expect(raw.models).toBe(5);
       expect(raw.tests).toBeGreaterThan(0);
       expect(raw.problems).toEqual([]);
       const warehouse = await openDuckDbWarehouse({ path: config.warehouse.path, readOnly: true });
       try {
-        expect(await warehouse.query('select count(*) as n from gadget_shops')).toEqual([{ n: 8 }]);
+        expect(await warehouse.query('select count(*) as n from raw.gadget_shops')).toEqual([{ n: 8 }]);
       } finally {
         await warehouse.close();
       }
