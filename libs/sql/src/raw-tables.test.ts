@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Dialect, RawTableDefinition } from '@hcrm/core';
 import { describe, expect, it } from 'vitest';
-import { addMissingRawColumnsSql, createRawSchemaSql, createRawTableSql, insertMissingRawRowsSql } from './raw-tables';
+import { addMissingRawColumnsSql, createRawSchemaSql, createRawTableSql, insertRawRowsFromSql } from './raw-tables';
 
 const table: RawTableDefinition = {
   name: 'demo_contacts_raw',
@@ -12,8 +12,10 @@ const table: RawTableDefinition = {
   key: ['id', 'synced_at'],
 };
 
-const expected: Record<Dialect, { schema: string; create: string; insertHead: string }> = {
+const expected: Record<Dialect, { schema: string; create: string; insertHead: string; casts: string; keyMatch: string }> = {
   duckdb: {
+    casts: 'select cast(incoming."id" as varchar), cast(incoming."score" as bigint), cast(incoming."synced_at" as timestamp)',
+    keyMatch: 'existing."id" = typed."id" and existing."synced_at" = typed."synced_at"',
     schema: 'create schema if not exists "raw"',
     create: 'create table if not exists "raw"."demo_contacts_raw" ("id" varchar, "score" bigint, "synced_at" timestamp)',
     insertHead: 'insert into "raw"."demo_contacts_raw" ("id", "score", "synced_at")',
@@ -25,9 +27,11 @@ describe('raw table SQL', () => {
     it(`renders for ${dialect}`, () => {
       expect(createRawSchemaSql(dialect)).toBe(sql.schema);
       expect(createRawTableSql(table, dialect)).toBe(sql.create);
-      const insert = insertMissingRawRowsSql(table, 2, dialect);
-      expect(insert.startsWith(sql.insertHead)).toBe(true);
-      expect(insert.match(/\?/g)).toHaveLength(6);
+      const asIs = insertRawRowsFromSql(table, 'stage', dialect, { skipExisting: false });
+      expect(asIs.split('\n')).toEqual([sql.insertHead, sql.casts, 'from stage as incoming']);
+      const missing = insertRawRowsFromSql(table, 'stage', dialect, { skipExisting: true });
+      expect(missing.startsWith(sql.insertHead)).toBe(true);
+      expect(missing).toContain(sql.keyMatch);
     });
   }
 
@@ -61,14 +65,21 @@ describe('raw table SQL', () => {
     try {
       await connection.run(createRawSchemaSql('duckdb'));
       await connection.run(createRawTableSql(table, 'duckdb'));
-      const batch = ['a', 1, '2026-01-01T00:00:00Z', 'a', 1, '2026-01-01T00:00:00Z', 'b', 2, '2026-01-02T00:00:00Z'];
-      await connection.run(insertMissingRawRowsSql(table, 3, 'duckdb'), batch);
-      await connection.run(insertMissingRawRowsSql(table, 3, 'duckdb'), batch);
+      // Text-typed staging, as a bulk load lands it; one key twice in the batch.
+      await connection.run('create table stage (id varchar, score varchar, synced_at varchar)');
+      await connection.run(
+        "insert into stage values ('a', '1', '2026-01-01T00:00:00Z'), ('a', '1', '2026-01-01T00:00:00Z'), ('b', '2', '2026-01-02T00:00:00Z')",
+      );
+      await connection.run(insertRawRowsFromSql(table, 'stage', 'duckdb', { skipExisting: true }));
+      await connection.run(insertRawRowsFromSql(table, 'stage', 'duckdb', { skipExisting: true }));
       const reader = await connection.runAndReadAll('select id, score from raw.demo_contacts_raw order by id');
       expect(reader.getRowObjectsJson()).toEqual([
         { id: 'a', score: '1' },
         { id: 'b', score: '2' },
       ]);
+      await connection.run(insertRawRowsFromSql(table, 'stage', 'duckdb', { skipExisting: false }));
+      const all = await connection.runAndReadAll('select count(*) as n from raw.demo_contacts_raw');
+      expect(all.getRowObjectsJson()).toEqual([{ n: '5' }]);
     } finally {
       connection.closeSync();
       instance.closeSync();

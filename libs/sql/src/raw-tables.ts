@@ -41,23 +41,32 @@ export function rawTableName(table: Pick<RawTableDefinition, 'name'>): string {
 }
 
 /**
- * Inserts `rowCount` rows given as positional parameters (row-major, in column order),
- * skipping rows whose key is already in the table or repeated in the batch. Landing the
- * same rows twice leaves one copy, so a retried activity changes nothing.
+ * Moves rows from `staging` (a relation with the table's columns, e.g. all text as a bulk
+ * load lands them) into the raw table, casting each column to its declared type. With
+ * `skipExisting`, rows whose key is already in the table or repeated in the batch are
+ * skipped, so landing the same rows twice leaves one copy and a retried activity changes
+ * nothing; without it, rows go in as they are (for loaders whose keys are new by construction,
+ * e.g. an import that stamps every row with its own synced_at).
  */
-export function insertMissingRawRowsSql(table: RawTableDefinition, rowCount: number, dialect: Dialect): string {
-  if (rowCount < 1) throw new Error('insertMissingRawRowsSql needs at least one row');
-  const names = Object.keys(table.columns);
+export function insertRawRowsFromSql(
+  table: RawTableDefinition,
+  staging: string,
+  dialect: Dialect,
+  options: { skipExisting: boolean },
+): string {
   const types = COLUMN_TYPES[dialect];
-  const placeholders = names.map((name) => `cast(? as ${types[table.columns[name] ?? 'string']})`).join(', ');
-  const values = Array.from({ length: rowCount }, () => `(${placeholders})`).join(',\n  ');
+  const names = Object.keys(table.columns);
   const columnList = names.map(quoteIdent).join(', ');
+  const casts = Object.entries(table.columns).map(([name, type]) => `cast(incoming.${quoteIdent(name)} as ${types[type]})`);
   const target = rawTableName(table);
-  const keyMatch = table.key.map((key) => `existing.${quoteIdent(key)} = incoming.${quoteIdent(key)}`).join(' and ');
+  const insert = [`insert into ${target} (${columnList})`];
+  if (!options.skipExisting) return [...insert, `select ${casts.join(', ')}`, `from ${staging} as incoming`].join('\n');
+  const keyMatch = table.key
+    .map((key) => `existing.${quoteIdent(key)} = typed.${quoteIdent(key)}`)
+    .join(' and ');
   return [
-    `insert into ${target} (${columnList})`,
-    `select distinct ${names.map((n) => `incoming.${quoteIdent(n)}`).join(', ')}`,
-    `from (values\n  ${values}\n) as incoming (${columnList})`,
+    ...insert,
+    `select distinct * from (select ${casts.map((c, i) => `${c} as ${quoteIdent(names[i] ?? '')}`).join(', ')} from ${staging} as incoming) as typed`,
     `where not exists (select 1 from ${target} as existing where ${keyMatch})`,
   ].join('\n');
 }

@@ -1,9 +1,9 @@
 import type { RawTableDefinition } from '@hcrm/core';
-import { addMissingRawColumnsSql, createRawSchemaSql, createRawTableSql, insertMissingRawRowsSql } from '@hcrm/sql';
+import { addMissingRawColumnsSql, createRawSchemaSql, createRawTableSql, insertRawRowsFromSql } from '@hcrm/sql';
 import type { SqlValue, Warehouse } from './warehouse';
 
-/** Rows per INSERT statement: keeps statements and parameter lists small. */
-const BATCH_ROWS = 500;
+/** Rows per bulk load: bounds the staging table, not the caller's memory. */
+const BATCH_ROWS = 50_000;
 
 /** Creates the raw schema and the table if they are missing, and adds columns declared since. */
 export async function ensureRawTable(warehouse: Warehouse, table: RawTableDefinition): Promise<void> {
@@ -13,19 +13,24 @@ export async function ensureRawTable(warehouse: Warehouse, table: RawTableDefini
 }
 
 /**
- * Inserts rows into a raw table, skipping keys already there: landing the same rows twice
- * leaves one copy. Runs inside the caller's transaction, if any.
+ * Inserts rows into a raw table. By default it skips keys already there, so landing the same
+ * rows twice leaves one copy; `{ skipExisting: false }` inserts as they are, for loaders
+ * whose keys are new by construction (no anti-join against a large table per batch).
+ * Runs inside the caller's transaction, if any.
  */
 export async function insertRawRows(
   warehouse: Warehouse,
   table: RawTableDefinition,
   rows: ReadonlyArray<Readonly<Record<string, SqlValue | undefined>>>,
+  options: { skipExisting?: boolean } = {},
 ): Promise<void> {
   const columns = Object.keys(table.columns);
+  const skipExisting = options.skipExisting ?? true;
   for (let start = 0; start < rows.length; start += BATCH_ROWS) {
-    const batch = rows.slice(start, start + BATCH_ROWS);
-    const params: SqlValue[] = batch.flatMap((row) => columns.map((column) => row[column] ?? null));
-    await warehouse.execute(insertMissingRawRowsSql(table, batch.length, warehouse.dialect), params);
+    const batch = rows.slice(start, start + BATCH_ROWS).map((row) => columns.map((column) => row[column] ?? null));
+    await warehouse.bulkInsert(columns, batch, (staging) =>
+      insertRawRowsFromSql(table, staging, warehouse.dialect, { skipExisting }),
+    );
   }
 }
 

@@ -75,14 +75,16 @@ export async function ingestCommand(
     await warehouse.transaction(async () => {
       for (const table of [...manual.rawTables, MANUAL_REJECTS_TABLE]) await ensureRawTable(warehouse, table);
       const buffer = { records: [] as Rows, entities: [] as Rows, memberships: [] as Rows, rejects: [] as Rows };
+      // Every row carries this import's new synced_at (or import_id): none can be there yet.
+      const asIs = { skipExisting: false };
       const flush = async () => {
         const [records, entities, memberships] = manual.rawTables;
         if (records && entities && memberships) {
-          await insertRawRows(warehouse, records, buffer.records);
-          await insertRawRows(warehouse, entities, buffer.entities);
-          await insertRawRows(warehouse, memberships, buffer.memberships);
+          await insertRawRows(warehouse, records, buffer.records, asIs);
+          await insertRawRows(warehouse, entities, buffer.entities, asIs);
+          await insertRawRows(warehouse, memberships, buffer.memberships, asIs);
         }
-        await insertRawRows(warehouse, MANUAL_REJECTS_TABLE, buffer.rejects);
+        await insertRawRows(warehouse, MANUAL_REJECTS_TABLE, buffer.rejects, asIs);
         buffer.records = [];
         buffer.entities = [];
         buffer.memberships = [];

@@ -56,6 +56,29 @@ describe('DuckDB warehouse (real file)', () => {
     }
   });
 
+  it('bulk-loads rows through a staging table and cleans it up', async () => {
+    const warehouse = await openDuckDbWarehouse({ path });
+    try {
+      await warehouse.execute('create table t (id varchar, n bigint, ok boolean, seen_at timestamp)');
+      const rows = Array.from({ length: 1000 }, (_, i) => [`r${i}`, i, i % 2 === 0, i === 0 ? null : '2026-01-02T03:04:05Z']);
+      await warehouse.bulkInsert(['id', 'n', 'ok', 'seen_at'], rows, (staging) => `insert into t select * from ${staging}`);
+      expect(await warehouse.query('select count(*) as n, sum(n) as total, count(seen_at) as seen, count(*) filter (where ok) as ok from t')).toEqual([
+        { n: 1000, total: 499500, seen: 999, ok: 500 },
+      ]);
+      expect(await warehouse.query("select count(*) as n from duckdb_tables() where table_name like 'hcrm_staging_%'")).toEqual([{ n: 0 }]);
+
+      // Inside a transaction, a failed move leaves nothing behind.
+      await expect(
+        warehouse.transaction(() =>
+          warehouse.bulkInsert(['id'], [['x']], (staging) => `insert into t (n) select cast(id as bigint) from ${staging}`),
+        ),
+      ).rejects.toThrow(/Conversion Error|Could not convert/);
+      expect(await warehouse.query('select count(*) as n from t')).toEqual([{ n: 1000 }]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
   it('opens read-only and refuses writes', async () => {
     const writer = await openDuckDbWarehouse({ path });
     await writer.execute('create table t (id integer)');

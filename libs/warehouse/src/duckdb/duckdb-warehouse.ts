@@ -56,6 +56,7 @@ function translateOpenError(error: unknown, path: string): Error {
 class DuckDbWarehouse implements Warehouse {
   readonly dialect = 'duckdb' as const;
   private closed = false;
+  private stagingCounter = 0;
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -89,6 +90,38 @@ class DuckDbWarehouse implements Warehouse {
       [schema, table],
     );
     return (rows[0]?.n ?? 0) > 0;
+  }
+
+  async bulkInsert(
+    columns: readonly string[],
+    rows: ReadonlyArray<readonly SqlValue[]>,
+    moveSql: (staging: string) => string,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    // DuckDB's appender streams rows into a text-typed temp table; one set-based statement
+    // then casts and moves them.
+    const staging = `hcrm_staging_${++this.stagingCounter}`;
+    await this.connection.run(`create temp table ${quoteIdent(staging)} (${columns.map((c) => `${quoteIdent(c)} varchar`).join(', ')})`);
+    try {
+      const appender = await this.connection.createAppender(staging, 'main', 'temp');
+      for (const row of rows) {
+        for (let i = 0; i < columns.length; i += 1) {
+          const value = row[i];
+          if (value === null || value === undefined) appender.appendNull();
+          else appender.appendVarchar(String(value));
+        }
+        appender.endRow();
+      }
+      appender.flushSync();
+      appender.closeSync();
+      await this.connection.run(moveSql(`temp.main.${quoteIdent(staging)}`));
+    } catch (error) {
+      // In a failed transaction the drop fails too (and the rollback removes the table):
+      // the caller needs the first error, not that one.
+      await this.connection.run(`drop table if exists temp.main.${quoteIdent(staging)}`).catch(() => undefined);
+      throw error;
+    }
+    await this.connection.run(`drop table if exists temp.main.${quoteIdent(staging)}`);
   }
 
   async close(): Promise<void> {
