@@ -15,6 +15,8 @@ Environment:
   TEMPORAL_ADDRESS    use this Temporal server instead of a local dev server (host:port)
   TEMPORAL_NAMESPACE  Temporal namespace (default "default")
   HCRM_VENV           the Python venv with dbt and temporal (default <repo>/.venv)
+  HCRM_TASK_QUEUE     task queue of the pipeline worker (default hcrm-pipeline-<hash of the state dir>)
+  HCRM_DUCKDB_PATH    the DuckDB warehouse file (default <state dir>/warehouse.duckdb)
   HCRM_DEBUG          print stack traces of unexpected errors`;
 
 /** Loads a command lazily, so `hcrm --help` does not pay for Temporal's and DuckDB's start-up. */

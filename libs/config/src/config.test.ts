@@ -37,6 +37,15 @@ describe('loadConfig', () => {
     expect(config.temporal.cliPath).toBe('/opt/venv/bin/temporal');
   });
 
+  it('gives each state dir its own task queue unless HCRM_TASK_QUEUE says otherwise', () => {
+    const a = loadConfig({ HCRM_STATE_DIR: '/tmp/a' }, root).temporal.taskQueue;
+    const b = loadConfig({ HCRM_STATE_DIR: '/tmp/b' }, root).temporal.taskQueue;
+    expect(a).toMatch(/^hcrm-pipeline-[0-9a-f]{8}$/);
+    expect(a).not.toBe(b);
+    expect(loadConfig({ HCRM_STATE_DIR: '/tmp/a' }, root).temporal.taskQueue).toBe(a);
+    expect(loadConfig({ HCRM_STATE_DIR: '/tmp/a', HCRM_TASK_QUEUE: 'crm' }, root).temporal.taskQueue).toBe('crm');
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ TEMPORAL_ADDRESS: '' }, root).temporal.address).toBeUndefined();
   });

@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { findRepoRoot } from './repo-root';
 
 /** Default local ports; `hcrm up` and `hcrm run` fall back to free ports when these are taken. */
 export const DEFAULT_TEMPORAL_PORT = 7233;
 export const DEFAULT_TEMPORAL_UI_PORT = 8233;
-export const DEFAULT_TASK_QUEUE = 'hcrm-pipeline';
+/** Prefix of the default task queue; the rest is derived from the state dir (see loadConfig). */
+export const TASK_QUEUE_PREFIX = 'hcrm-pipeline';
 
 /**
  * Everything a process of the project needs to find its state, tools and servers. Built from
@@ -61,7 +63,9 @@ export function loadConfig(env: Env = process.env, repoRoot: string = findRepoRo
     temporal: {
       address: nonEmpty(env.TEMPORAL_ADDRESS),
       namespace: nonEmpty(env.TEMPORAL_NAMESPACE) ?? 'default',
-      taskQueue: nonEmpty(env.HCRM_TASK_QUEUE) ?? DEFAULT_TASK_QUEUE,
+      // One queue per state dir: on a shared Temporal server, a run of one checkout must never
+      // be picked up by the worker of another, which writes to its own warehouse.
+      taskQueue: nonEmpty(env.HCRM_TASK_QUEUE) ?? `${TASK_QUEUE_PREFIX}-${createHash('sha256').update(stateDir).digest('hex').slice(0, 8)}`,
       cliPath: join(venvDir, 'bin', 'temporal'),
       dbFile: join(stateDir, 'temporal.sqlite'),
       stackFile: join(stateDir, 'stack.json'),

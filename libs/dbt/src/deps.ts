@@ -22,7 +22,8 @@ export async function ensureDbtDeps(invocation: DepsInvocation): Promise<boolean
   const packagesFile = join(invocation.projectDir, 'packages.yml');
   const installDir = join(invocation.projectDir, 'dbt_packages');
   const stampFile = join(installDir, '.hcrm-deps-stamp');
-  const wanted = createHash('sha256').update(readFileSync(packagesFile)).digest('hex');
+  // dbt links local packages by absolute path: a moved or copied checkout must re-link.
+  const wanted = createHash('sha256').update(invocation.projectDir).update(readFileSync(packagesFile)).digest('hex');
   const fresh = () => existsSync(stampFile) && readFileSync(stampFile, 'utf8') === wanted;
   if (fresh()) return false;
 

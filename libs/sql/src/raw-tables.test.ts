@@ -14,7 +14,7 @@ const table: RawTableDefinition = {
 
 const expected: Record<Dialect, { schema: string; create: string; insertHead: string; casts: string; keyMatch: string }> = {
   duckdb: {
-    casts: 'select cast(incoming."id" as varchar), cast(incoming."score" as bigint), cast(incoming."synced_at" as timestamp)',
+    casts: `select cast(incoming."id" as varchar), cast(incoming."score" as bigint), timezone('UTC', cast(incoming."synced_at" as timestamptz))`,
     keyMatch: 'existing."id" = typed."id" and existing."synced_at" = typed."synced_at"',
     schema: 'create schema if not exists "raw"',
     create: 'create table if not exists "raw"."demo_contacts_raw" ("id" varchar, "score" bigint, "synced_at" timestamp)',
@@ -80,6 +80,13 @@ describe('raw table SQL', () => {
       await connection.run(insertRawRowsFromSql(table, 'stage', 'duckdb', { skipExisting: false }));
       const all = await connection.runAndReadAll('select count(*) as n from raw.demo_contacts_raw');
       expect(all.getRowObjectsJson()).toEqual([{ n: '5' }]);
+
+      // An offset shifts the time to UTC instead of being dropped.
+      await connection.run("set TimeZone = 'UTC'");
+      await connection.run("delete from stage; insert into stage values ('z', '0', '2024-01-03T08:30:00+02:00')");
+      await connection.run(insertRawRowsFromSql(table, 'stage', 'duckdb', { skipExisting: false }));
+      const zoned = await connection.runAndReadAll("select cast(synced_at as varchar) as t from raw.demo_contacts_raw where id = 'z'");
+      expect(zoned.getRowObjectsJson()).toEqual([{ t: '2024-01-03 06:30:00' }]);
     } finally {
       connection.closeSync();
       instance.closeSync();

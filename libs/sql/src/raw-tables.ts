@@ -54,10 +54,9 @@ export function insertRawRowsFromSql(
   dialect: Dialect,
   options: { skipExisting: boolean },
 ): string {
-  const types = COLUMN_TYPES[dialect];
   const names = Object.keys(table.columns);
   const columnList = names.map(quoteIdent).join(', ');
-  const casts = Object.entries(table.columns).map(([name, type]) => `cast(incoming.${quoteIdent(name)} as ${types[type]})`);
+  const casts = Object.entries(table.columns).map(([name, type]) => castText(`incoming.${quoteIdent(name)}`, type, dialect));
   const target = rawTableName(table);
   const insert = [`insert into ${target} (${columnList})`];
   if (!options.skipExisting) return [...insert, `select ${casts.join(', ')}`, `from ${staging} as incoming`].join('\n');
@@ -69,4 +68,14 @@ export function insertRawRowsFromSql(
     `select distinct * from (select ${casts.map((c, i) => `${c} as ${quoteIdent(names[i] ?? '')}`).join(', ')} from ${staging} as incoming) as typed`,
     `where not exists (select 1 from ${target} as existing where ${keyMatch})`,
   ].join('\n');
+}
+
+/**
+ * Text to a column type. Timestamps go through a zoned type and back to UTC, so an offset
+ * such as +02:00 shifts the time instead of being dropped; text without an offset is UTC
+ * (the warehouse session runs in UTC).
+ */
+function castText(expression: string, type: RawColumnType, dialect: Dialect): string {
+  if (type === 'timestamp') return `timezone('UTC', cast(${expression} as timestamptz))`;
+  return `cast(${expression} as ${COLUMN_TYPES[dialect][type]})`;
 }

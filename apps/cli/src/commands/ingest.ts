@@ -30,8 +30,11 @@ export interface IngestOptions {
   format?: FileFormat;
 }
 
-/** Records buffered before they are written; bounds memory whatever the file size. */
-const FLUSH_RECORDS = 2000;
+/**
+ * Records per committed chunk. Each chunk is its own transaction, so neither Node nor DuckDB
+ * (which keeps uncommitted rows in memory) grows with the file.
+ */
+const FLUSH_RECORDS = 20_000;
 const MAX_RAW_LINE = 2000;
 const SHOWN_REJECTS = 5;
 
@@ -42,8 +45,10 @@ class ImportAborted extends Error {}
 
 /**
  * `hcrm ingest manual <file>`: streams a JSON Lines or CSV file into the manual source's raw
- * tables in one transaction. Bad lines go to raw.manual_rejects with file, line and reason;
- * with --strict the first bad line aborts the import and nothing is written.
+ * tables, committing in chunks. Bad lines go to raw.manual_rejects with file, line and reason.
+ * With --strict, a first pass reads the whole file and the first bad line aborts the import
+ * before anything is written. An import that dies half-way leaves whole records of a prefix
+ * of the file; importing the file again supersedes them (the latest import wins).
  */
 export async function ingestCommand(
   config: HcrmConfig,
@@ -64,6 +69,16 @@ export async function ingestCommand(
   const shownRejects: string[] = [];
   const progress = progressPrinter(io, file);
 
+  try {
+    if (options.strict) {
+      for await (const line of readRecords(file, format)) {
+        if (!line.result.ok) throw new ImportAborted(`${file} line ${line.lineNumber}: ${line.result.reason}`);
+      }
+    }
+  } catch (error) {
+    throw translateImportError(error);
+  }
+
   let warehouse: Warehouse;
   try {
     warehouse = await openDuckDbWarehouse({ path: config.warehouse.path });
@@ -74,55 +89,50 @@ export async function ingestCommand(
   try {
     await warehouse.transaction(async () => {
       for (const table of [...manual.rawTables, MANUAL_REJECTS_TABLE]) await ensureRawTable(warehouse, table);
-      const buffer = { records: [] as Rows, entities: [] as Rows, memberships: [] as Rows, rejects: [] as Rows };
-      // Every row carries this import's new synced_at (or import_id): none can be there yet.
-      const asIs = { skipExisting: false };
-      const flush = async () => {
-        const [records, entities, memberships] = manual.rawTables;
-        if (records && entities && memberships) {
-          await insertRawRows(warehouse, records, buffer.records, asIs);
-          await insertRawRows(warehouse, entities, buffer.entities, asIs);
-          await insertRawRows(warehouse, memberships, buffer.memberships, asIs);
-        }
-        await insertRawRows(warehouse, MANUAL_REJECTS_TABLE, buffer.rejects, asIs);
-        buffer.records = [];
-        buffer.entities = [];
-        buffer.memberships = [];
-        buffer.rejects = [];
-      };
-      for await (const line of readRecords(file, format, progress)) {
-        if (line.result.ok) {
-          const flat: FlatRecord = flattenRecord(line.result.record, syncedAt, file, line.lineNumber);
-          buffer.records.push(flat.manual_records_raw);
-          buffer.entities.push(...flat.manual_record_entities_raw);
-          buffer.memberships.push(...flat.manual_record_memberships_raw);
-          counts.records += 1;
-          counts.entityRows += flat.manual_record_entities_raw.length;
-          counts.memberships += flat.manual_record_memberships_raw.length;
-        } else {
-          const where = `line ${line.lineNumber}: ${line.result.reason}`;
-          if (options.strict) throw new ImportAborted(`${file} ${where}`);
-          counts.rejected += 1;
-          if (shownRejects.length < SHOWN_REJECTS) shownRejects.push(where);
-          buffer.rejects.push({
-            import_id: importId,
-            source_file: file,
-            line_number: line.lineNumber,
-            reason: line.result.reason,
-            raw_line: line.rawLine.slice(0, MAX_RAW_LINE),
-            rejected_at: syncedAt,
-          });
-        }
-        if (buffer.records.length + buffer.rejects.length >= FLUSH_RECORDS) await flush();
-      }
-      await flush();
     });
-  } catch (error) {
-    if (error instanceof ImportAborted) {
-      throw new CliError(`Import aborted (--strict), nothing was written: ${error.message}`);
+    const buffer = { records: [] as Rows, entities: [] as Rows, memberships: [] as Rows, rejects: [] as Rows };
+    // Every row carries this import's new synced_at (or import_id): none can be there yet.
+    const asIs = { skipExisting: false };
+    const flush = async () => {
+      const [records, entities, memberships] = manual.rawTables;
+      if (records && entities && memberships) {
+        await insertRawRows(warehouse, records, buffer.records, asIs);
+        await insertRawRows(warehouse, entities, buffer.entities, asIs);
+        await insertRawRows(warehouse, memberships, buffer.memberships, asIs);
+      }
+      await insertRawRows(warehouse, MANUAL_REJECTS_TABLE, buffer.rejects, asIs);
+      buffer.records = [];
+      buffer.entities = [];
+      buffer.memberships = [];
+      buffer.rejects = [];
+    };
+    for await (const line of readRecords(file, format, progress)) {
+      if (line.result.ok) {
+        const flat: FlatRecord = flattenRecord(line.result.record, syncedAt, file, line.lineNumber);
+        buffer.records.push(flat.manual_records_raw);
+        buffer.entities.push(...flat.manual_record_entities_raw);
+        buffer.memberships.push(...flat.manual_record_memberships_raw);
+        counts.records += 1;
+        counts.entityRows += flat.manual_record_entities_raw.length;
+        counts.memberships += flat.manual_record_memberships_raw.length;
+      } else {
+        const where = `line ${line.lineNumber}: ${line.result.reason}`;
+        counts.rejected += 1;
+        if (shownRejects.length < SHOWN_REJECTS) shownRejects.push(where);
+        buffer.rejects.push({
+          import_id: importId,
+          source_file: file,
+          line_number: line.lineNumber,
+          reason: line.result.reason,
+          raw_line: line.rawLine.slice(0, MAX_RAW_LINE),
+          rejected_at: syncedAt,
+        });
+      }
+      if (buffer.records.length + buffer.rejects.length >= FLUSH_RECORDS) await warehouse.transaction(flush);
     }
-    if (error instanceof CsvHeaderError) throw new CliError(`${error.message}. Nothing was written.`);
-    throw error;
+    await warehouse.transaction(flush);
+  } catch (error) {
+    throw translateImportError(error);
   } finally {
     await warehouse.close();
   }
@@ -135,6 +145,13 @@ export async function ingestCommand(
       'Run `npx hcrm run --no-demo-data` to build the layers from it.\n',
   );
   return 0;
+}
+
+function translateImportError(error: unknown): unknown {
+  if (error instanceof ImportAborted) return new CliError(`Import aborted (--strict), nothing was written: ${error.message}`);
+  // The header is read before any row: nothing was written either.
+  if (error instanceof CsvHeaderError) return new CliError(`${error.message}. Nothing was written.`);
+  return error;
 }
 
 function checkSource(name: string): void {

@@ -11,7 +11,12 @@ export const QUERY_SEARCH_PATH = ['final', 'identity', 'core', 'source', 'raw', 
 export async function queryCommand(config: HcrmConfig, io: CliIo, sql: string, options: { json: boolean }): Promise<number> {
   let warehouse;
   try {
-    warehouse = await openDuckDbWarehouse({ path: config.warehouse.path, readOnly: true, searchPath: QUERY_SEARCH_PATH });
+    warehouse = await openDuckDbWarehouse({
+      path: config.warehouse.path,
+      readOnly: true,
+      noExternalAccess: true,
+      searchPath: QUERY_SEARCH_PATH,
+    });
   } catch (error) {
     if (error instanceof WarehouseBusyError || error instanceof WarehouseUnavailableError) throw new CliError(error.message);
     throw error;

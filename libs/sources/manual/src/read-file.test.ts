@@ -285,6 +285,22 @@ describe('readRecords: progress', () => {
     expect(lines).toEqual([2, 5]);
   });
 
+  it('reads stray quotes literally and rejects a row whose quote never closes', async () => {
+    const file = write(
+      'quotes.csv',
+      'id,occurred_at,person.email\na,2024-01-01T00:00:00Z,a@x.com\nb,2024-01-01T00:00:00Z,b"@x.com\nc,2024-01-01T00:00:00Z,"c@x.com\n',
+    );
+    const seen: Array<[number, boolean, string]> = [];
+    for await (const line of readRecords(file, 'csv')) {
+      seen.push([line.lineNumber, line.result.ok, line.result.ok ? line.result.record.id : line.result.reason]);
+    }
+    expect(seen).toEqual([
+      [2, true, 'a'],
+      [3, true, 'b'],
+      [4, false, expect.stringContaining('unreadable CSV row: Quote Not Closed')],
+    ]);
+  });
+
   it('ignores a byte-order mark before the first JSON line', async () => {
     const file = write('bom.jsonl', `\uFEFF${jsonLine('a')}\n`);
     const results = [];

@@ -50,9 +50,29 @@ export async function* readRecords(
       yield { lineNumber: lines, rawLine: line, result: parseJsonLine(line) };
     }
   } else {
-    const parser = stream.pipe(parse({ info: true, relax_column_count: true, bom: true, skip_empty_lines: true }));
+    const parser = stream.pipe(
+      parse({
+        info: true,
+        relax_column_count: true,
+        bom: true,
+        skip_empty_lines: true,
+        // A stray quote inside a field is taken literally; a row csv-parse still cannot read
+        // is skipped and becomes a reject below, instead of failing the import.
+        relax_quotes: true,
+        skip_records_with_error: true,
+      }),
+    );
+    const unreadable: ReadLine[] = [];
+    parser.on('skip', (error: Error & { lines?: number; raw?: string }) => {
+      unreadable.push({
+        lineNumber: error.lines ?? lines,
+        rawLine: error.raw ?? '',
+        result: { ok: false, reason: `unreadable CSV row: ${error.message}` },
+      });
+    });
     let header: string[] | undefined;
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      yield* unreadable.splice(0);
       lines = info.lines;
       if (lines % 1000 === 0) report();
       // info.lines is where the record ends; a quoted field may span lines, so count back to its start.
@@ -68,6 +88,7 @@ export async function* readRecords(
           : toRecord(csvRowToObject(header, record));
       yield { lineNumber: startLine, rawLine: record.join(','), result };
     }
+    yield* unreadable.splice(0);
     if (!header) throw new CsvHeaderError('the CSV file is empty: it needs a header row (see docs/ingest.md)');
   }
   report();

@@ -460,6 +460,11 @@ describe('regressions', () => {
     expect(text.ok && text.record.value).toBe(12.5);
   });
 
+  it('rejects a value too large for the event log', () => {
+    expect(toRecord({ ...base, value: 1e30 })).toMatchObject({ ok: false, reason: expect.stringContaining('out of range') });
+    expect(toRecord({ ...base, value: 123456789.123456 }).ok).toBe(true);
+  });
+
   it('rejects a misspelled membership key instead of losing it', () => {
     const result = toRecord({ ...base, memberships: [{ person: { email: 'a@x' }, group: { domain: 'x' }, rol: 'admin' }] });
     expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('memberships[0] has unknown key(s) rol') });

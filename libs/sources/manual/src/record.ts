@@ -170,6 +170,8 @@ function optionalNumber(value: unknown, name: string): number | null {
   }
   const number = typeof value === 'string' ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isFinite(number)) throw new Reject(`${name} must be a number or null`);
+  // The event log stores values as numeric(28,6): anything larger would fail every build.
+  if (Math.abs(number) >= 1e22) throw new Reject(`${name} ${number} is out of range (at most 22 digits before the point)`);
   return number;
 }
 

@@ -15,8 +15,10 @@ export interface DuckDbWarehouseOptions {
   path: string;
   /** Open without taking the write lock; several readers may share the file. */
   readOnly?: boolean;
-  /** Schemas to resolve unqualified table names in, first match wins (DuckDB's search_path). */
+  /** Schemas to resolve unqualified table names in, first match wins; missing ones are left out. */
   searchPath?: readonly string[];
+  /** Forbid reading or writing files and URLs from SQL (e.g. `copy ... to`); for user-typed queries. */
+  noExternalAccess?: boolean;
 }
 
 /**
@@ -31,14 +33,23 @@ export async function openDuckDbWarehouse(options: DuckDbWarehouseOptions): Prom
   if (!readOnly) mkdirSync(dirname(path), { recursive: true });
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
+    instance = await DuckDBInstance.create(path, {
+      ...(readOnly ? { access_mode: 'READ_ONLY' } : {}),
+      ...(options.noExternalAccess ? { enable_external_access: 'false' } : {}),
+    });
   } catch (error) {
     throw translateOpenError(error, path);
   }
   const connection = await instance.connect();
   const warehouse = new DuckDbWarehouse(instance, connection);
+  // Text timestamps without an offset mean UTC, whatever the machine's zone.
+  await warehouse.execute("set TimeZone = 'UTC'");
   if (options.searchPath?.length) {
-    await warehouse.execute(`set search_path = '${options.searchPath.map((schema) => quoteIdent(schema)).join(',')}'`);
+    const existing = new Set(
+      (await warehouse.query<{ schema_name: string }>('select schema_name from information_schema.schemata')).map((r) => r.schema_name),
+    );
+    const schemas = options.searchPath.filter((schema) => existing.has(schema));
+    if (schemas.length) await warehouse.execute(`set search_path = '${schemas.map((schema) => quoteIdent(schema)).join(',')}'`);
   }
   return warehouse;
 }

@@ -13,8 +13,8 @@ created as (
         created_at as occurred_at,
         'shop_created' as event_name,
         shops.*,
-        -- every version repeats the creation: keep the one synced last
-        row_number() over (partition by shop_id order by synced_at desc, updated_at desc) as version_rank
+        -- every version repeats the creation: describe it with the earliest version in the window
+        row_number() over (partition by shop_id order by updated_at asc, synced_at asc) as version_rank
     from shops
 ),
 

@@ -21,13 +21,14 @@ parsed as (
         {{ json_text('payload', 'app.id') }} as app_gid,
         -- event
         {{ json_text('payload', 'type') }} as api_event_type,
-        cast({{ json_text('payload', 'occurredAt') }} as {{ dbt.type_timestamp() }}) as occurred_at,
+        -- safe casts: one malformed payload must not fail every later build (tests flag it)
+        {{ dbt.safe_cast(json_text('payload', 'occurredAt'), dbt.type_timestamp()) }} as occurred_at,
         -- shop and app
         {{ json_text('payload', 'shop.name') }} as shop_name,
         lower({{ json_text('payload', 'shop.myshopifyDomain') }}) as myshopify_domain,
         {{ json_text('payload', 'app.name') }} as app_name,
         -- charge
-        cast({{ json_text('payload', 'charge.amount') }} as {{ dbt.type_numeric() }}) as charge_amount,
+        {{ dbt.safe_cast(json_text('payload', 'charge.amount'), dbt.type_numeric()) }} as charge_amount,
         {{ json_text('payload', 'charge.currencyCode') }} as charge_currency,
         {{ json_text('payload', 'charge.name') }} as charge_name,
         -- timestamps

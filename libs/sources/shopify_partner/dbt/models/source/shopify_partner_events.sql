@@ -19,6 +19,8 @@ named as (
             else lower(api_event_type)
         end as event_name
     from app_events
+    -- an event whose time does not parse cannot be placed; the raw model's warning names it
+    where occurred_at is not null
 ),
 
 final as (
