@@ -36,7 +36,7 @@ export async function openSession(config: HcrmConfig, owner: 'up' | 'run'): Prom
     throw new CliError(
       `${what} (pid ${live.pid}) is already using the state dir ${config.stateDir}` +
         (owner === 'run' ? '; wait for it to finish' : `; its Temporal UI is ${live.uiUrl ?? 'not local'}`) +
-        ', or set HCRM_STATE_DIR to use another one.',
+        `, or set HCRM_STATE_DIR to use another one. (If that process is gone, delete ${config.temporal.stackFile}.)`,
     );
   }
 
