@@ -1,6 +1,7 @@
 import { ApplicationFailure, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
 import {
   LAYERS,
+  rootCauseMessage,
   type DbtLayerResult,
   type PipelineActivities,
   type PipelineInput,
@@ -69,7 +70,7 @@ async function step<T>(
     return value;
   } catch (error) {
     current.status = 'failed';
-    current.detail = rootMessage(error);
+    current.detail = rootCauseMessage(error);
     throw error;
   } finally {
     current.finishedAt = Date.now();
@@ -79,11 +80,4 @@ async function step<T>(
 function describeLayer(layer: DbtLayerResult): string {
   const problems = layer.problems.length ? `, ${layer.problems.length} need attention` : '';
   return `${layer.models} models, ${layer.tests} tests in ${layer.seconds}s${problems}`;
-}
-
-/** Activity failures wrap the activity's own error; its message is the useful one. */
-function rootMessage(error: unknown): string {
-  let current: unknown = error;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
 }

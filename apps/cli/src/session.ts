@@ -61,7 +61,9 @@ export async function openSession(config: HcrmConfig, owner: 'up' | 'run'): Prom
     await target.stop();
     throw missingVenv(config);
   }
-  if (target.origin === 'started' || owner === 'up') {
+  // This process owns the state dir's stack record when it started the server or is `up`.
+  const ownsRecord = target.origin === 'started' || owner === 'up';
+  if (ownsRecord) {
     writeStackRecord(config, {
       pid: process.pid,
       address: target.address,
@@ -87,7 +89,7 @@ export async function openSession(config: HcrmConfig, owner: 'up' | 'run'): Prom
     await connection.close();
     await nativeConnection?.close();
     await target.stop();
-    if (target.origin === 'started' || owner === 'up') removeStackRecord(config);
+    if (ownsRecord) removeStackRecord(config);
     throw error;
   }
 
@@ -103,7 +105,7 @@ export async function openSession(config: HcrmConfig, owner: 'up' | 'run'): Prom
       await nativeConnection?.close();
       await connection.close();
       await target.stop();
-      if (target.origin === 'started' || owner === 'up') removeStackRecord(config);
+      if (ownsRecord) removeStackRecord(config);
     },
   };
 }

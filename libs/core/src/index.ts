@@ -1,3 +1,4 @@
+export * from './errors';
 export * from './layers';
 export * from './pipeline';
 export * from './source';

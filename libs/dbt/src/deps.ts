@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DbtError } from './run-dbt';
+import { assertDbtInstalled, DbtError } from './run-dbt';
 
 export interface DepsInvocation {
   executable: string;
@@ -31,9 +31,7 @@ export async function ensureDbtDeps(invocation: DepsInvocation): Promise<boolean
   await acquire(lock);
   try {
     if (fresh()) return false;
-    if (!existsSync(invocation.executable)) {
-      throw new DbtError(`dbt is not installed at ${invocation.executable}: run \`npm run setup\` to create the venv.`, 'not-installed');
-    }
+    assertDbtInstalled(invocation.executable);
     const result = spawnSync(
       invocation.executable,
       ['deps', '--project-dir', invocation.projectDir, '--profiles-dir', invocation.profilesDir],

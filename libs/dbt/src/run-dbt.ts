@@ -44,6 +44,13 @@ export class DbtError extends Error {
 
 const TAIL_LINES = 20;
 
+/** Throws the not-installed DbtError, with what to run, when the venv has no dbt. */
+export function assertDbtInstalled(executable: string): void {
+  if (!existsSync(executable)) {
+    throw new DbtError(`dbt is not installed at ${executable}: run \`npm run setup\` to create the venv.`, 'not-installed');
+  }
+}
+
 /**
  * Runs one dbt command as a child process and reads its run_results.json. Exit codes 1 (a
  * model or test failed) and 2 (dbt itself failed) are returned, not thrown: the caller
@@ -51,9 +58,7 @@ const TAIL_LINES = 20;
  */
 export async function runDbt(invocation: DbtInvocation): Promise<DbtOutcome> {
   const { executable, targetPath, logPath, signal, killGraceMs = 5000 } = invocation;
-  if (!existsSync(executable)) {
-    throw new DbtError(`dbt is not installed at ${executable}: run \`npm run setup\` to create the venv.`, 'not-installed');
-  }
+  assertDbtInstalled(executable);
   if (signal?.aborted) throw new DbtError('dbt was cancelled before it started', 'cancelled');
   mkdirSync(targetPath, { recursive: true });
   mkdirSync(logPath, { recursive: true });

@@ -1,6 +1,5 @@
-import { WorkflowFailedError } from '@temporalio/client';
 import type { HcrmConfig } from '@hcrm/config';
-import type { PipelineInput, PipelineProgress, PipelineResult, StepProgress } from '@hcrm/core';
+import { rootCauseMessage, type PipelineInput, type PipelineProgress, type PipelineResult, type StepProgress } from '@hcrm/core';
 import { CliError } from '../errors';
 import { formatSeconds, formatTable } from '../format';
 import type { CliIo } from '../io';
@@ -63,7 +62,7 @@ export async function runCommand(config: HcrmConfig, io: CliIo, options: RunOpti
       } catch {
         // a closed workflow may have no worker left to answer; the error below says enough
       }
-      throw new CliError(`Run ${workflowId} failed: ${failureMessage(error)}`);
+      throw new CliError(`Run ${workflowId} failed: ${rootCauseMessage(error)}`);
     }
     printer.update(result.steps);
     io.stdout(summary(result, Date.now() - started));
@@ -115,12 +114,6 @@ function summary(result: PipelineResult, wallMs: number): string {
     '',
   ];
   return lines.join('\n');
-}
-
-function failureMessage(error: unknown): string {
-  let current: unknown = error instanceof WorkflowFailedError ? error.cause : error;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,3 +1,5 @@
+import { RECORD_FIELDS } from './record';
+
 /**
  * The CSV convention for flat files: one record per row, at most one person and one group.
  *
@@ -11,7 +13,6 @@
  *
  * Empty cells are absent values.
  */
-const TOP_LEVEL = ['id', 'occurred_at', 'event_name', 'event_type', 'event_description', 'value', 'value_unit'];
 const PREFIXES = ['person.', 'person_trait.', 'group.', 'group_trait.'];
 
 /** A header that breaks the convention is a mistake in the file, not in one row: fail the import. */
@@ -22,13 +23,13 @@ export class CsvHeaderError extends Error {
 export function checkCsvHeader(header: readonly string[]): void {
   const bad = header.filter(
     (column) =>
-      !TOP_LEVEL.includes(column) &&
+      !RECORD_FIELDS.includes(column) &&
       column !== 'membership_role' &&
       !PREFIXES.some((prefix) => column.startsWith(prefix) && column.length > prefix.length),
   );
   if (bad.length) {
     throw new CsvHeaderError(
-      `CSV column(s) ${bad.map((c) => `"${c}"`).join(', ')} do not follow the convention: use ${TOP_LEVEL.join(', ')}, ` +
+      `CSV column(s) ${bad.map((c) => `"${c}"`).join(', ')} do not follow the convention: use ${RECORD_FIELDS.join(', ')}, ` +
         'person.<identifier>, person_trait.<name>, group.<identifier>, group_trait.<name>, membership_role (see docs/ingest.md)',
     );
   }
@@ -46,7 +47,7 @@ export function csvRowToObject(header: readonly string[], cells: readonly string
   header.forEach((column, i) => {
     const cell = (cells[i] ?? '').trim();
     if (cell === '') return;
-    if (TOP_LEVEL.includes(column)) out[column] = cell;
+    if (RECORD_FIELDS.includes(column)) out[column] = cell;
     else if (column === 'membership_role') role = cell;
     else {
       const [prefix, name] = [column.slice(0, column.indexOf('.')), column.slice(column.indexOf('.') + 1)];

@@ -28,18 +28,9 @@ export interface ManualMembership {
 
 export type ParseResult = { ok: true; record: ManualRecord } | { ok: false; reason: string };
 
-const TOP_LEVEL_KEYS = [
-  'id',
-  'occurred_at',
-  'event_name',
-  'event_type',
-  'event_description',
-  'value',
-  'value_unit',
-  'persons',
-  'groups',
-  'memberships',
-] as const;
+/** The record's own fields; a CSV column of the same name maps to each. */
+export const RECORD_FIELDS = ['id', 'occurred_at', 'event_name', 'event_type', 'event_description', 'value', 'value_unit'];
+const TOP_LEVEL_KEYS = [...RECORD_FIELDS, 'persons', 'groups', 'memberships'];
 
 class Reject extends Error {}
 
@@ -66,7 +57,7 @@ export function parseJsonLine(line: string): ParseResult {
 
 function readRecord(input: unknown): ManualRecord {
   const object = asObject(input, 'the line');
-  const unknown = Object.keys(object).filter((key) => !(TOP_LEVEL_KEYS as readonly string[]).includes(key));
+  const unknown = Object.keys(object).filter((key) => !TOP_LEVEL_KEYS.includes(key));
   if (unknown.length) {
     throw new Reject(`unknown top-level key(s) ${unknown.map((k) => `"${k}"`).join(', ')}; allowed: ${TOP_LEVEL_KEYS.join(', ')}`);
   }
