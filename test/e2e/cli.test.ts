@@ -17,7 +17,7 @@ describe('hcrm CLI end to end', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('(a dev server started for this run)');
     expect(first.stdout).toMatch(/ok {2}final/);
-    expect(first.stdout).toContain('Final tables: persons 7, groups 11');
+    expect(first.stdout).toContain('Final tables: persons 6, groups 11, memberships 9, identity_merges 0');
 
     const second = await runHcrm(['run'], env);
     expect(second.code).toBe(0);
@@ -25,7 +25,7 @@ describe('hcrm CLI end to end', () => {
 
     const rows = await runHcrm(['query', '--json', 'select count(*) as persons from persons'], env);
     expect(rows.code).toBe(0);
-    expect(JSON.parse(rows.stdout)).toEqual([{ persons: 7 }]);
+    expect(JSON.parse(rows.stdout)).toEqual([{ persons: 6 }]);
 
     // Reopen the same SQLite file: both runs are in Temporal's history.
     const temporal = await TestWorkflowEnvironment.createLocal({

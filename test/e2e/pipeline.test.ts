@@ -27,7 +27,10 @@ describe('pipeline end to end on the demo data (Temporal + worker + dbt + DuckDB
       writeFileSync(process.env.HCRM_RECORD_HISTORY, execFileSync(stack.config.temporal.cliPath, args));
     }
 
-    expect(result.layers.map((layer) => layer.layer)).toEqual(['raw', 'source', 'core', 'identity', 'final']);
+    // dbt builds four layers; identity resolution is SQL activities between core and final.
+    expect(result.layers.map((layer) => layer.layer)).toEqual(['raw', 'source', 'core', 'final']);
+    expect(result.identity?.person?.newEntities).toBe(6);
+    expect(result.identity?.group?.newEntities).toBe(11);
     for (const layer of result.layers) {
       expect(layer.problems).toEqual([]);
       expect(layer.models).toBeGreaterThan(0);
@@ -39,9 +42,12 @@ describe('pipeline end to end on the demo data (Temporal + worker + dbt + DuckDB
       { table: 'manual_record_memberships_raw', rowsInserted: 3, rowsTotal: 3 },
       { table: 'shopify_partner_app_events_raw', rowsInserted: 10, rowsTotal: 10 },
     ]);
+    // Omar's manual record names both of his emails: one person, not two.
     expect(result.finalTables).toEqual([
-      { table: 'persons', rows: 7 },
+      { table: 'persons', rows: 6 },
       { table: 'groups', rows: 11 },
+      { table: 'memberships', rows: 9 },
+      { table: 'identity_merges', rows: 0 },
     ]);
   });
 
@@ -135,9 +141,13 @@ describe('pipeline end to end on the demo data (Temporal + worker + dbt + DuckDB
     const before = await query('select source, count(*) as n, max(synced_at) as w from core.events group by 1 order by 1');
     const result = await stack.run('e2e-second');
     expect(result.landed?.tables.every((table) => table.rowsInserted === 0)).toBe(true);
+    expect(result.identity?.person).toBeUndefined();
+    // Omar's manual record names both of his emails: one person, not two.
     expect(result.finalTables).toEqual([
-      { table: 'persons', rows: 7 },
+      { table: 'persons', rows: 6 },
       { table: 'groups', rows: 11 },
+      { table: 'memberships', rows: 9 },
+      { table: 'identity_merges', rows: 0 },
     ]);
     expect(await query('select source, count(*) as n, max(synced_at) as w from core.events group by 1 order by 1')).toEqual(before);
     expect(await query('select count(*) as n from core.person_identifiers')).toEqual(

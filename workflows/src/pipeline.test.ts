@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import type { DbtLayerResult, Layer, PipelineActivities, PipelineProgress, PipelineResult } from '@hcrm/core';
+import type { DbtLayerResult, EntityType, IdentityApplied, Layer, PipelineActivities, PipelineProgress, PipelineResult } from '@hcrm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // A real Temporal dev server (the venv's `temporal` binary) with chosen activities: this
@@ -16,6 +16,38 @@ const workflowsPath = createRequire(import.meta.url).resolve('./index.ts');
 
 function layerResult(layer: Layer): DbtLayerResult {
   return { layer, models: 1, tests: 2, problems: [], seconds: 0.1, nodes: [] };
+}
+
+function applied(entityType: EntityType, iterations: number): IdentityApplied {
+  return { entityType, batchRows: 3, blocked: 0, newIdentifiers: 3, newEdges: 2, newEntities: 1, merges: 0, quarantined: 0, iterations };
+}
+
+/** Identity activities that record their calls; each entity type converges on the third round. */
+function identityActivities(calls: string[]) {
+  const rounds = new Map<EntityType, number>();
+  return {
+    identityReset: async () => {
+      calls.push('reset');
+    },
+    identityPrepare: async ({ entityType }: { entityType: EntityType }) => {
+      calls.push(`prepare ${entityType}`);
+      return { entityType, batchRows: entityType === 'person' ? 3 : 0, blocked: 0, newEdges: 2, nodes: 3 };
+    },
+    identityIterate: async ({ entityType }: { entityType: EntityType }) => {
+      const round = (rounds.get(entityType) ?? 0) + 1;
+      rounds.set(entityType, round);
+      calls.push(`iterate ${entityType}`);
+      return { entityType, rounds: 1, changed: round < 3 ? 5 : 0, converged: round >= 3 };
+    },
+    identityApply: async ({ entityType, iterations }: { entityType: EntityType; iterations: number }) => {
+      calls.push(`apply ${entityType}`);
+      return applied(entityType, iterations);
+    },
+    identityMemberships: async () => {
+      calls.push('memberships');
+      return { rows: 2 };
+    },
+  };
 }
 
 describe('pipelineRun workflow', () => {
@@ -55,12 +87,31 @@ describe('pipelineRun workflow', () => {
           calls.push('summarize');
           return [{ table: 'persons', rows: 4 }];
         },
+        ...identityActivities(calls),
       },
       'order',
     );
-    expect(calls).toEqual(['land', 'raw', 'source', 'core', 'identity', 'final', 'summarize']);
+    // Identity is SQL activities, not dbt: iterate until converged, skip a type with nothing new.
+    expect(calls).toEqual([
+      'land',
+      'raw',
+      'source',
+      'core',
+      'prepare person',
+      'iterate person',
+      'iterate person',
+      'iterate person',
+      'apply person',
+      'prepare group',
+      'memberships',
+      'final',
+      'summarize',
+    ]);
     const value = result as PipelineResult;
-    expect(value.layers.map((l) => l.layer)).toEqual(['raw', 'source', 'core', 'identity', 'final']);
+    expect(value.layers.map((l) => l.layer)).toEqual(['raw', 'source', 'core', 'final']);
+    expect(value.identity?.person?.iterations).toBe(3);
+    expect(value.identity?.group).toBeUndefined();
+    expect(progress.steps.find((s) => s.name === 'identity')?.detail).toContain('persons: 3 rows, 1 new (3 rounds)');
     expect(value.finalTables).toEqual([{ table: 'persons', rows: 4 }]);
     expect(progress.steps.every((s) => s.status === 'completed')).toBe(true);
     expect(progress.steps[0]?.detail).toBe('x_raw +3 (3 rows)');
@@ -76,11 +127,31 @@ describe('pipelineRun workflow', () => {
         },
         dbtBuild: async ({ layer }) => layerResult(layer),
         summarizeFinalTables: async () => [],
+        ...identityActivities([]),
       },
       'no-land',
       { landDemoData: false },
     );
     expect(calls).toEqual([]);
+  });
+
+  it('on a full refresh, rebuilds dbt models from scratch and resets identity first', async () => {
+    const calls: string[] = [];
+    await runWith(
+      {
+        landDemoData: async () => ({ tables: [] }),
+        dbtBuild: async ({ layer, fullRefresh }) => {
+          calls.push(`${layer}${fullRefresh ? ' --full-refresh' : ''}`);
+          return layerResult(layer);
+        },
+        summarizeFinalTables: async () => [],
+        ...identityActivities(calls),
+      },
+      'full-refresh',
+      { landDemoData: false, fullRefresh: true },
+    );
+    expect(calls.slice(0, 5)).toEqual(['raw --full-refresh', 'source --full-refresh', 'core --full-refresh', 'reset', 'prepare person']);
+    expect(calls.at(-1)).toBe('final --full-refresh');
   });
 
   it('stops at a failing layer and reports which one and why', async () => {
@@ -94,6 +165,7 @@ describe('pipelineRun workflow', () => {
           return layerResult(layer);
         },
         summarizeFinalTables: async () => [],
+        ...identityActivities([]),
       },
       'failing',
     );

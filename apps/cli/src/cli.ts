@@ -1,6 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
-import { loadConfig, type HcrmConfig } from '@hcrm/config';
+import { ConfigError, loadConfig, type HcrmConfig } from '@hcrm/config';
+import { ENTITY_TYPES, type EntityType } from '@hcrm/core';
 import { CliError } from './errors';
+import type { explainCommand } from './commands/explain';
 import type { ingestCommand } from './commands/ingest';
 import type { queryCommand } from './commands/query';
 import type { runCommand } from './commands/run';
@@ -17,15 +19,23 @@ Environment:
   HCRM_VENV           the Python venv with dbt and temporal (default <repo>/.venv)
   HCRM_TASK_QUEUE     task queue of the pipeline worker (default hcrm-pipeline-<hash of the state dir>)
   HCRM_DUCKDB_PATH    the DuckDB warehouse file (default <state dir>/warehouse.duckdb)
+  HCRM_CONFIG         the project config file (default <repo>/hcrm.yml: identity blocked values and limits)
   HCRM_DEBUG          print stack traces of unexpected errors`;
 
 /** Loads a command lazily, so `hcrm --help` does not pay for Temporal's and DuckDB's start-up. */
-type Commands = { up: typeof upCommand; run: typeof runCommand; query: typeof queryCommand; ingest: typeof ingestCommand };
+type Commands = {
+  up: typeof upCommand;
+  run: typeof runCommand;
+  query: typeof queryCommand;
+  ingest: typeof ingestCommand;
+  explain: typeof explainCommand;
+};
 const commands: { [K in keyof Commands]: () => Promise<Commands[K]> } = {
   up: async () => (await import('./commands/up')).upCommand,
   run: async () => (await import('./commands/run')).runCommand,
   query: async () => (await import('./commands/query')).queryCommand,
   ingest: async () => (await import('./commands/ingest')).ingestCommand,
+  explain: async () => (await import('./commands/explain')).explainCommand,
 };
 
 /** Runs `hcrm` with `argv` (without node and script); resolves to the exit code. */
@@ -38,7 +48,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .description(DESCRIPTION)
     .addHelpText('after', ENVIRONMENT)
     .showSuggestionAfterError()
-    .showHelpAfterError('(run `hcrm --help` to see the commands: up, run, query, ingest)')
+    .showHelpAfterError('(run `hcrm --help` to see the commands: up, run, query, explain, ingest)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
 
@@ -53,12 +63,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command('run')
     .description('run the pipeline once as a Temporal workflow, printing progress and a summary')
     .option('--no-demo-data', 'do not land the bundled demo data set before building')
+    .option('--full-refresh', 'rebuild every layer from scratch; identity resolution starts over, so entity ids may be renumbered')
     .addHelpText(
       'after',
-      '\nUses a running `hcrm up` of the same state dir, or TEMPORAL_ADDRESS; otherwise starts a dev server\non the same persisted history for the duration of the run. Exits non-zero when the run fails.',
+      '\nUses a running `hcrm up` of the same state dir, or TEMPORAL_ADDRESS; otherwise starts a dev server\non the same persisted history for the duration of the run. Exits non-zero when the run fails.\n' +
+        'Each run resolves only the identifiers that arrived since the last one; ids of existing entities never change.',
     )
-    .action(async (options: { demoData: boolean }) => {
-      exitCode = await (await commands.run())(getConfig(), io, { demoData: options.demoData });
+    .action(async (options: { demoData: boolean; fullRefresh?: boolean }) => {
+      exitCode = await (await commands.run())(getConfig(), io, { demoData: options.demoData, fullRefresh: options.fullRefresh ?? false });
     });
 
   program
@@ -68,6 +80,26 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--json', 'print the rows as a JSON array (for scripts)')
     .action(async (sql: string, options: { json?: boolean }) => {
       exitCode = await (await commands.query())(getConfig(), io, sql, { json: options.json ?? false });
+    });
+
+  program
+    .command('explain')
+    .description('why is this one person (or group)? an entity, its identifiers and the edges that joined them')
+    .argument('<identifier>', '<identifier_type>:<value> (e.g. email:ann@example.com) or an entity id (per_… / grp_…)')
+    .addOption(new Option('--entity <type>', 'look only among persons or groups').choices([...ENTITY_TYPES]))
+    .option('--limit <n>', 'print paths for at most this many identifiers', (v) => positiveInt(v, '--limit'), 50)
+    .option('--json', 'print the entity, identifiers, paths, merges and refused edges as JSON')
+    .addHelpText(
+      'after',
+      '\nValues are normalised as identity resolution does (emails lower-cased, phones international, domains bare).\n' +
+        'Each path lists the events (source, time) whose records share an identifier, hop by hop. See docs/identity.md.',
+    )
+    .action(async (identifier: string, options: { entity?: EntityType; limit: number; json?: boolean }) => {
+      exitCode = await (await commands.explain())(getConfig(), io, identifier, {
+        entity: options.entity,
+        limit: options.limit,
+        json: options.json ?? false,
+      });
     });
 
   program
@@ -105,10 +137,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr(`hcrm: ${error.message}\n`);
       return error.exitCode;
     }
+    if (error instanceof ConfigError) {
+      io.stderr(`hcrm: ${error.message}\n`);
+      return 2;
+    }
     // Unexpected: still one readable line; the stack only when asked for.
     io.stderr(`hcrm: ${error instanceof Error ? error.message : String(error)}\n`);
     if (io.env.HCRM_DEBUG && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
     else io.stderr('(set HCRM_DEBUG=1 for the stack trace)\n');
     return 1;
   }
+}
+
+function positiveInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new CliError(`${name} must be a positive whole number (got "${value}")`, 2);
+  return n;
 }

@@ -5,11 +5,12 @@ import { dbtSourceList, type DbtLayerResult, type Layer, type PipelineActivities
 import { DbtError, ensureDbtDeps, problemNodes, runDbt } from '@hcrm/dbt';
 import { qualifiedName } from '@hcrm/sql';
 import { countRows, ensureRawTable, WarehouseUnavailableError, type Warehouse } from '@hcrm/warehouse';
+import { applyIdentityBatch, iterateComponents, prepareIdentityBatch, resetIdentity, stageMemberships } from './identity';
 import { landDemoRows } from './land-demo-data';
 
 /** The final tables a run reports on, in the order they are printed (schema `final`). */
-export const FINAL_TABLES = ['persons', 'groups'] as const;
-export const FINAL_SCHEMA = 'final';
+export const FINAL_TABLES = ['persons', 'groups', 'memberships', 'identity_merges'] as const;
+export const FINAL_SCHEMA = 'crm';
 
 export interface ActivityDependencies {
   config: HcrmConfig;
@@ -44,7 +45,7 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
       return withWarehouse((warehouse) => landDemoRows(warehouse, deps.sources));
     },
 
-    async dbtBuild({ layer }) {
+    async dbtBuild({ layer, fullRefresh }) {
       if (layer === 'raw') {
         // A registered source that has never landed anything still has (empty) raw tables,
         // so its models build instead of failing on a missing table.
@@ -54,7 +55,35 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
           }
         });
       }
-      return buildLayer(deps.config, layer, dbtSourceList(deps.sources.map((s) => s.definition)));
+      return buildLayer(deps.config, layer, dbtSourceList(deps.sources.map((s) => s.definition)), fullRefresh ?? false);
+    },
+
+    async identityReset() {
+      await withWarehouse((warehouse) => resetIdentity(warehouse));
+    },
+
+    async identityPrepare({ entityType, runId }) {
+      return withWarehouse((warehouse) => prepareIdentityBatch(warehouse, deps.config.project.identity, entityType, runId));
+    },
+
+    async identityIterate({ entityType, maxSeconds }) {
+      const context = Context.current();
+      return withWarehouse((warehouse) =>
+        iterateComponents(warehouse, entityType, {
+          maxSeconds,
+          onRound: (round, changed) => context.heartbeat({ entityType, round, changed }),
+        }),
+      );
+    },
+
+    async identityApply({ entityType, runId, iterations }) {
+      return withWarehouse((warehouse) =>
+        applyIdentityBatch(warehouse, deps.config.project.identity[entityType], entityType, runId, iterations),
+      );
+    },
+
+    async identityMemberships({ runId }) {
+      return withWarehouse((warehouse) => stageMemberships(warehouse, deps.config.project.identity, runId));
     },
 
     async summarizeFinalTables(): Promise<TableCount[]> {
@@ -74,7 +103,7 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
  * Runs `dbt build --select tag:<layer>` while heartbeating dbt's latest output line. The
  * worker holds no DuckDB handle here: the other activities close theirs before returning.
  */
-async function buildLayer(config: HcrmConfig, layer: Layer, sourceList: string): Promise<DbtLayerResult> {
+async function buildLayer(config: HcrmConfig, layer: Layer, sourceList: string, fullRefresh: boolean): Promise<DbtLayerResult> {
   const context = Context.current();
   const dbtEnv = { HCRM_DUCKDB_PATH: config.warehouse.path, HCRM_SOURCES: sourceList };
   let lastLine = '';
@@ -87,7 +116,7 @@ async function buildLayer(config: HcrmConfig, layer: Layer, sourceList: string):
       profilesDir: config.dbt.profilesDir,
       targetPath: config.dbt.targetPath,
       logPath: config.dbt.logPath,
-      args: ['build', '--select', `tag:${layer}`],
+      args: ['build', '--select', `tag:${layer}`, ...(fullRefresh ? ['--full-refresh'] : [])],
       env: dbtEnv,
       signal: context.cancellationSignal,
       onLine: (line) => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { loadProjectConfig, type ProjectConfig } from './project-config';
 import { findRepoRoot } from './repo-root';
 
 /** Default local ports; `hcrm up` and `hcrm run` fall back to free ports when these are taken. */
@@ -10,7 +11,7 @@ export const TASK_QUEUE_PREFIX = 'hcrm-pipeline';
 
 /**
  * Everything a process of the project needs to find its state, tools and servers. Built from
- * the environment only; no secrets live here (warehouse credentials stay in the environment
+ * the environment and the committed project config (hcrm.yml); no secrets live here (warehouse credentials stay in the environment
  * of the worker and are read by the warehouse adapter itself).
  */
 export interface HcrmConfig {
@@ -39,6 +40,8 @@ export interface HcrmConfig {
     /** Where a running local stack of this state dir records its address (see `hcrm up`). */
     stackFile: string;
   };
+  /** The committed project config (`HCRM_CONFIG` or `<repo>/hcrm.yml`): identity resolution settings. */
+  project: ProjectConfig;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -70,6 +73,7 @@ export function loadConfig(env: Env = process.env, repoRoot: string = findRepoRo
       dbFile: join(stateDir, 'temporal.sqlite'),
       stackFile: join(stateDir, 'stack.json'),
     },
+    project: loadProjectConfig(env, repoRoot),
   };
 }
 

@@ -1,2 +1,3 @@
 export * from './config';
+export * from './project-config';
 export * from './repo-root';

@@ -2,3 +2,4 @@ export * from './errors';
 export * from './layers';
 export * from './pipeline';
 export * from './source';
+export * from './identity';

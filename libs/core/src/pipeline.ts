@@ -1,9 +1,15 @@
+import type { EntityType, IdentityApplied, IdentityBatch, IdentityRound, IdentityRunSummary, MembershipsStaged } from './identity';
 import type { Layer } from './layers';
 
 /** Input of the `pipelineRun` workflow. Everything is optional; `{}` runs the whole pipeline. */
 export interface PipelineInput {
   /** Land the bundled demo data set into the raw tables before building (default true). */
   landDemoData?: boolean;
+  /**
+   * Rebuild every layer from scratch: dbt's incremental models are rebuilt and identity
+   * resolution starts over, so entity ids may be renumbered (default false).
+   */
+  fullRefresh?: boolean;
 }
 
 export type StepName = 'land' | Layer | 'summarize';
@@ -64,6 +70,8 @@ export interface PipelineResult {
   steps: StepProgress[];
   landed?: LandResult;
   layers: DbtLayerResult[];
+  /** Absent in runs recorded before identity resolution moved to SQL activities. */
+  identity?: IdentityRunSummary;
   finalTables: TableCount[];
 }
 
@@ -75,7 +83,17 @@ export interface PipelineActivities {
   /** Lands the bundled demo rows of every registered source into its raw tables. */
   landDemoData(): Promise<LandResult>;
   /** Runs `dbt build` for one layer. The worker holds no DuckDB handle while dbt runs. */
-  dbtBuild(input: { layer: Layer }): Promise<DbtLayerResult>;
+  dbtBuild(input: { layer: Layer; fullRefresh?: boolean }): Promise<DbtLayerResult>;
+  /** Drops every identity table, so the next batch resolves all of history from scratch. */
+  identityReset(): Promise<void>;
+  /** Stages an entity type's new identifiers and the contracted graph they form. */
+  identityPrepare(input: { entityType: EntityType; runId: string }): Promise<IdentityBatch>;
+  /** Runs connected-component rounds for up to `maxSeconds`; call again until converged. */
+  identityIterate(input: { entityType: EntityType; maxSeconds: number }): Promise<IdentityRound>;
+  /** Turns the converged components into entities, merges and quarantined edges, in one transaction. */
+  identityApply(input: { entityType: EntityType; runId: string; iterations: number }): Promise<IdentityApplied>;
+  /** Normalises new membership identifiers for the final layer. */
+  identityMemberships(input: { runId: string }): Promise<MembershipsStaged>;
   /** Counts the rows of the final tables, for the run summary. */
   summarizeFinalTables(): Promise<TableCount[]>;
 }

@@ -1,2 +1,3 @@
 export * from './identifiers';
 export * from './raw-tables';
+export * from './identity';

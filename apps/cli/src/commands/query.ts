@@ -1,17 +1,16 @@
 import type { HcrmConfig } from '@hcrm/config';
-import { openDuckDbWarehouse, WarehouseBusyError, WarehouseUnavailableError } from '@hcrm/warehouse';
+import { openDuckDbWarehouse, WarehouseBusyError, WarehouseUnavailableError, type Warehouse } from '@hcrm/warehouse';
 import { CliError } from '../errors';
 import { formatTable } from '../format';
 import type { CliIo } from '../io';
 
-/** Unqualified names resolve in the layers' schemas, latest layer first: `persons` is final.persons. */
-export const QUERY_SEARCH_PATH = ['final', 'identity', 'core', 'source', 'raw', 'main'];
+/** Unqualified names resolve in the layers' schemas, latest layer first: `persons` is crm.persons. */
+export const QUERY_SEARCH_PATH = ['crm', 'identity', 'core', 'source', 'raw', 'main'];
 
-/** `hcrm query "<sql>"`: read-only SQL against the warehouse, as a table or `--json`. */
-export async function queryCommand(config: HcrmConfig, io: CliIo, sql: string, options: { json: boolean }): Promise<number> {
-  let warehouse;
+/** The warehouse, read-only and without file access, for commands that only look. */
+export async function openReadOnlyWarehouse(config: HcrmConfig): Promise<Warehouse> {
   try {
-    warehouse = await openDuckDbWarehouse({
+    return await openDuckDbWarehouse({
       path: config.warehouse.path,
       readOnly: true,
       noExternalAccess: true,
@@ -21,6 +20,11 @@ export async function queryCommand(config: HcrmConfig, io: CliIo, sql: string, o
     if (error instanceof WarehouseBusyError || error instanceof WarehouseUnavailableError) throw new CliError(error.message);
     throw error;
   }
+}
+
+/** `hcrm query "<sql>"`: read-only SQL against the warehouse, as a table or `--json`. */
+export async function queryCommand(config: HcrmConfig, io: CliIo, sql: string, options: { json: boolean }): Promise<number> {
+  const warehouse = await openReadOnlyWarehouse(config);
   try {
     const rows = await warehouse.query(sql);
     io.stdout(options.json ? `${JSON.stringify(rows, null, 2)}\n` : formatTable(rows));

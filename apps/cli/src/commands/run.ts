@@ -1,5 +1,5 @@
 import type { HcrmConfig } from '@hcrm/config';
-import { rootCauseMessage, type PipelineInput, type PipelineProgress, type PipelineResult, type StepProgress } from '@hcrm/core';
+import { ENTITY_TYPES, rootCauseMessage, type PipelineInput, type PipelineProgress, type PipelineResult, type StepProgress } from '@hcrm/core';
 import { CliError } from '../errors';
 import { formatSeconds, formatTable } from '../format';
 import type { CliIo } from '../io';
@@ -10,6 +10,7 @@ const POLL_MS = 400;
 
 export interface RunOptions {
   demoData: boolean;
+  fullRefresh: boolean;
 }
 
 /** `hcrm run`: one pipeline run as a Temporal workflow, with progress per step and a summary. */
@@ -20,7 +21,10 @@ export async function runCommand(config: HcrmConfig, io: CliIo, options: RunOpti
     const how = { env: 'TEMPORAL_ADDRESS', stack: 'the running `hcrm up`', started: 'a dev server started for this run' };
     io.stdout(`Temporal ${session.target.address} (${how[session.target.origin]})\n`);
     const workflowId = `hcrm-run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    const input: PipelineInput = { landDemoData: options.demoData };
+    const input: PipelineInput = { landDemoData: options.demoData, ...(options.fullRefresh ? { fullRefresh: true } : {}) };
+    if (options.fullRefresh) {
+      io.stdout('Full refresh: every layer is rebuilt and identities are resolved from scratch; entity ids may be renumbered.\n');
+    }
     const handle = await session.client.workflow.start(PIPELINE_WORKFLOW, {
       taskQueue: config.temporal.taskQueue,
       workflowId,
@@ -110,10 +114,29 @@ function summary(result: PipelineResult, wallMs: number): string {
       })),
     ).replace(/\(\d+ rows?\)\n$/, ''),
     `Final tables: ${result.finalTables.map((t) => `${t.table} ${t.rows}`).join(', ')}`,
+    ...identityLines(result),
     `Done in ${formatSeconds(wallMs)} (dbt ${dbtSeconds.toFixed(1)}s). Query the results: npx hcrm query "select * from persons"`,
     '',
   ];
   return lines.join('\n');
+}
+
+function identityLines(result: PipelineResult): string[] {
+  const identity = result.identity;
+  if (!identity) return [];
+  const lines: string[] = [];
+  for (const entityType of ENTITY_TYPES) {
+    const applied = identity[entityType];
+    if (!applied) continue;
+    lines.push(
+      `Identity ${entityType}s: ${applied.batchRows} new identifier rows, ${applied.newEntities} new entities, ${applied.merges} merges, ` +
+        `${applied.blocked} blocked values, ${applied.quarantined} edges quarantined by limits (${applied.iterations} rounds)`,
+    );
+  }
+  const quarantined = (identity.person?.quarantined ?? 0) + (identity.group?.quarantined ?? 0);
+  if (quarantined) lines.push('  Refused edges and why: npx hcrm query "select * from identity.identity_quarantine where reason = \'limit\'"');
+  if (identity.fullRefresh) lines.push('Identities were resolved from scratch: entity ids may have been renumbered (see crm.identity_merges for merges since).');
+  return lines;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -95,10 +95,10 @@ describe('DuckDB warehouse (real file)', () => {
 
   it('resolves names in the search path schemas that exist, and can forbid file access', async () => {
     const writer = await openDuckDbWarehouse({ path });
-    await writer.execute('create schema final');
-    await writer.execute('create table final.persons (id integer)');
+    await writer.execute('create schema crm');
+    await writer.execute('create table crm.persons (id integer)');
     await writer.close();
-    const reader = await openDuckDbWarehouse({ path, readOnly: true, noExternalAccess: true, searchPath: ['final', 'core', 'main'] });
+    const reader = await openDuckDbWarehouse({ path, readOnly: true, noExternalAccess: true, searchPath: ['crm', 'core', 'main'] });
     try {
       expect(await reader.query('select count(*) as n from persons')).toEqual([{ n: 0 }]);
       await expect(reader.execute(`copy (select 1) to '${join(dir, 'out.csv')}'`)).rejects.toThrow(/disabled|external/i);

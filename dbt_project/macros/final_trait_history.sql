@@ -1,0 +1,63 @@
+{#- Final layer: every core trait row of an entity type ('person' or 'group') whose record
+    (row_id) maps to an entity. A record belongs to the entity holding the most of its
+    non-blocked identifier observations (observation -> identity.<entity>_map); ties go to
+    the smallest entity_id. A record whose identifiers are all blocked, or not yet mapped,
+    belongs to no entity, and its traits are left out. -#}
+{% macro final_trait_history(entity) -%}
+with traits as (
+    select * from {{ ref(entity ~ '_traits') }}
+),
+
+observations as (
+    select * from {{ source('identity', entity ~ '_observations') }}
+),
+
+identifier_map as (
+    select * from {{ source('identity', entity ~ '_map') }}
+),
+
+record_votes as (
+    select
+        observations.row_id,
+        identifier_map.entity_id,
+        count(*) as identifier_count
+    from observations
+    inner join identifier_map
+        on identifier_map.identifier_type = observations.identifier_type
+        and identifier_map.identifier_value = observations.identifier_value
+    where not observations.blocked
+    group by observations.row_id, identifier_map.entity_id
+),
+
+ranked_votes as (
+    select
+        row_id,
+        entity_id,
+        row_number() over (
+            partition by row_id
+            order by identifier_count desc, entity_id
+        ) as vote_rank
+    from record_votes
+),
+
+record_entities as (
+    select row_id, entity_id
+    from ranked_votes
+    where vote_rank = 1
+),
+
+final as (
+    select
+        record_entities.entity_id as {{ entity }}_id,
+        traits.trait_name,
+        traits.trait_value,
+        traits.occurred_at,
+        traits.source,
+        traits.event_id,
+        traits.id as trait_id
+    from traits
+    inner join record_entities on record_entities.row_id = traits.row_id
+)
+
+select * from final
+{%- endmacro %}
