@@ -65,6 +65,8 @@ describe('pipeline activities (real DuckDB file)', () => {
     expect(counts).toEqual([
       { table: 'persons', rows: 0 },
       { table: 'groups', rows: 0 },
+      { table: 'memberships', rows: 0 },
+      { table: 'identity_merges', rows: 0 },
     ]);
   });
 

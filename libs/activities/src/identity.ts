@@ -122,7 +122,8 @@ export async function iterateComponents(
   do {
     await warehouse.execute(labelRoundSql(entity));
     changed = (await scalar<number>(warehouse, countChangedLabelsSql(entity), 'changed')) ?? 0;
-    await runAll(warehouse, swapLabelsSql(entity));
+    // One transaction: a retry after a crash finds either the old labels or the new ones.
+    await warehouse.transaction(() => runAll(warehouse, swapLabelsSql(entity)));
     rounds += 1;
     options.onRound?.(rounds, changed);
   } while (changed > 0 && Date.now() < deadline);
