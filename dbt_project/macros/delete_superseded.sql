@@ -5,7 +5,14 @@
     rows. `events` is the relation holding those events with `id`, `synced_at` (and `source`
     when `per_source`, for the core layer's per-source watermarks). -#}
 {% macro delete_superseded(events, per_source=false) -%}
-{%- if is_incremental() -%}
+{%- if is_incremental() and pipeline_windows_enabled() -%}
+delete from {{ this }}
+where event_id in (
+    select events.id
+    from {{ events }} as events
+    where {{ pipeline_window_predicate('events.synced_at', 'events.source' if per_source else "'" ~ package_source_name() ~ "'") }}
+)
+{%- elif is_incremental() -%}
 delete from {{ this }}
 where event_id in (
     select events.id

@@ -65,6 +65,36 @@ describe('hcrm CLI end to end', () => {
       const again = await runHcrm(['up'], env);
       expect(again.code).toBe(1);
       expect(again.stderr).toContain('is already using the state dir');
+
+      // Schedules live on the `hcrm up` server; create is idempotent.
+      const hcrm = async (...args: string[]) => {
+        const result = await runHcrm(args, env);
+        expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+        return result.stdout;
+      };
+      expect(await hcrm('schedule', 'create', '--every', '1h')).toContain('Created schedule');
+      expect(await hcrm('schedule', 'create', '--every', '2h')).toContain('Updated schedule');
+      expect(await hcrm('schedule', 'describe')).toMatch(/when: +every 2h/);
+      expect(await hcrm('schedule', 'pause', '--note', 'testing')).toContain('Paused');
+      expect(await hcrm('schedule', 'describe')).toContain('PAUSED (testing)');
+      expect(await hcrm('schedule', 'trigger')).toContain('Triggered');
+      // The triggered run continues the chain of the run above.
+      let status: { runs: Array<{ workflow_id: string; status: string }>; watermarks?: Record<string, string>; schedule?: { paused: boolean } } = { runs: [] };
+      await waitFor(
+        () => status.runs.filter((r) => r.status === 'COMPLETED').length >= 2,
+        120_000,
+        () => JSON.stringify(status),
+        async () => {
+          status = JSON.parse(await hcrm('status', '--json')) as typeof status;
+        },
+      );
+      expect(status.schedule?.paused).toBe(true);
+      expect(Object.keys(status.watermarks ?? {})).toEqual(['gadget', 'manual', 'shopify_partner']);
+      expect(await hcrm('status')).toMatch(/Watermarks of the latest successful run .*-schedule-run/);
+      expect(await hcrm('schedule', 'delete')).toContain('Deleted schedule');
+      const gone = await runHcrm(['schedule', 'describe'], env);
+      expect(gone.code).toBe(1);
+      expect(gone.stderr).toContain('There is no schedule');
     } finally {
       up.kill('SIGINT');
     }
@@ -73,10 +103,12 @@ describe('hcrm CLI end to end', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+async function waitFor(condition: () => boolean, timeoutMs: number, describe: () => string, poll?: () => Promise<void>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  for (;;) {
+    await poll?.();
+    if (condition()) return;
     if (Date.now() > deadline) throw new Error(`timed out; output so far:\n${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, poll ? 1000 : 200));
   }
 }

@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type HcrmConfig } from '@hcrm/config';
-import type { PipelineInput, PipelineResult, RawTableDefinition } from '@hcrm/core';
+import type { PipelineActivities, PipelineInput, PipelineResult, RawTableDefinition } from '@hcrm/core';
 import { createPipelineWorker } from '@hcrm/pipeline';
 import { ensureRawTable, insertRawRows, openDuckDbWarehouse, type Row, type SqlValue } from '@hcrm/warehouse';
 
@@ -55,6 +55,8 @@ export interface PipelineStack {
   config: HcrmConfig;
   env: TestWorkflowEnvironment;
   run: (workflowId: string, input?: PipelineInput) => Promise<PipelineResult>;
+  /** A worker on the stack's task queue until `until` settles (for schedules, backfills, faults). */
+  withWorker: <T>(until: Promise<T> | (() => Promise<T>), options?: { wrapActivities?: (a: PipelineActivities) => PipelineActivities }) => Promise<T>;
   teardown: () => Promise<void>;
 }
 
@@ -66,8 +68,12 @@ export async function startPipelineStack(): Promise<PipelineStack> {
   return {
     config,
     env,
+    withWorker: async (until, options = {}) => {
+      const worker = await createPipelineWorker({ config, connection: env.nativeConnection, client: env.client, ...options });
+      return worker.runUntil(until);
+    },
     run: async (workflowId, input = {}) => {
-      const worker = await createPipelineWorker({ config, connection: env.nativeConnection });
+      const worker = await createPipelineWorker({ config, connection: env.nativeConnection, client: env.client });
       return worker.runUntil(
         env.client.workflow.execute('pipelineRun', { taskQueue: config.temporal.taskQueue, workflowId, args: [input] }),
       );
@@ -94,4 +100,28 @@ export async function landRows(
   } finally {
     await warehouse.close();
   }
+}
+
+/**
+ * Writes a finished workflow's history to `file` (as `temporal workflow show --output json`
+ * prints it), for the replay tests in workflows/histories/ (docs/workflows.md).
+ */
+export function recordHistory(stack: PipelineStack, workflowId: string, file: string): void {
+  const args = ['workflow', 'show', '--workflow-id', workflowId, '--address', stack.env.address, '--output', 'json'];
+  writeFileSync(file, execFileSync(stack.config.temporal.cliPath, args));
+}
+
+/** A landed Gadget shop row (raw.gadget_shops_raw) with the given id and synced_at. */
+export function gadgetShop(id: string, syncedAt: string) {
+  return {
+    id,
+    domain: `shop-${id}.myshopify.com`,
+    name: `Shop ${id}`,
+    plan_name: 'basic',
+    owner_email: `owner-${id}@example.com`,
+    owner_name: null as string | null,
+    created_at: '2025-12-01T00:00:00Z',
+    updated_at: '2025-12-01T00:00:00Z' as string | null,
+    synced_at: syncedAt,
+  };
 }

@@ -1,9 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { SOURCE_INTERFACES } from '@hcrm/core';
 import { registeredSources } from '@hcrm/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryWarehouse, startPipelineStack, type PipelineStack } from './helpers';
+import { queryWarehouse, recordHistory, runHcrm, startPipelineStack, type PipelineStack } from './helpers';
 
 // The whole stack for real: the venv's Temporal dev server, the pipeline worker with its real
 // activities, real dbt, and a DuckDB file in a temp state dir.
@@ -21,11 +19,8 @@ describe('pipeline end to end on the demo data (Temporal + worker + dbt + DuckDB
 
   it('lands the demo data of every source and builds every layer', async () => {
     const result = await stack.run('e2e-first');
-    if (process.env.HCRM_RECORD_HISTORY) {
-      // Refreshes the replay fixture (workflows/histories/): see docs/workflows.md.
-      const args = ['workflow', 'show', '--workflow-id', 'e2e-first', '--address', stack.env.address, '--output', 'json'];
-      writeFileSync(process.env.HCRM_RECORD_HISTORY, execFileSync(stack.config.temporal.cliPath, args));
-    }
+    // Records a replay fixture (workflows/histories/): see docs/workflows.md.
+    if (process.env.HCRM_RECORD_HISTORY) recordHistory(stack, 'e2e-first', process.env.HCRM_RECORD_HISTORY);
 
     // dbt builds four layers; identity resolution is SQL activities between core and final.
     expect(result.layers.map((layer) => layer.layer)).toEqual(['raw', 'source', 'core', 'final']);
@@ -130,6 +125,31 @@ describe('pipeline end to end on the demo data (Temporal + worker + dbt + DuckDB
       });
     }
   }
+
+  it('records a materialization per asset and each dbt test as a check, which `hcrm assets` shows', async () => {
+    const assets = await query<{ asset: string; kind: string; status: string }>(
+      `select asset, kind, status from ops.materializations where workflow_id = 'e2e-first' and kind <> 'check' order by asset`,
+    );
+    const names = assets.map((a) => a.asset);
+    for (const expected of ['raw.gadget_shops_raw', 'ops.pipeline_windows', 'raw.gadget_shops', 'core.events', 'identity.person_map', 'crm.persons', 'crm.memberships']) {
+      expect(names).toContain(expected);
+    }
+    expect(assets.every((a) => a.status === 'success')).toBe(true);
+    const [persons] = await query<{ rows_written: number }>(`select rows_written from ops.materializations where workflow_id = 'e2e-first' and asset = 'crm.persons'`);
+    expect(persons?.rows_written).toBe(6);
+    const [checks] = await query<{ n: number }>(`select count(*) as n from ops.materializations where workflow_id = 'e2e-first' and kind = 'check' and status = 'pass'`);
+    expect(checks?.n).toBeGreaterThan(100);
+
+    const env = { HCRM_STATE_DIR: stack.config.stateDir };
+    const one = await runHcrm(['assets', 'crm.persons'], env);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toContain('crm.persons  (model, layer final)');
+    expect(one.stdout).toMatch(/upstream: {3}identity\.person_entities/);
+    expect(one.stdout).toContain('PASS  unique_persons_person_id');
+    const all = await runHcrm(['assets', '--json'], env);
+    const rows = JSON.parse(all.stdout) as Array<{ asset: string; layer: string; last_status: string }>;
+    expect(rows.find((r) => r.asset === 'identity.person_map')).toMatchObject({ layer: 'identity', last_status: 'success' });
+  });
 
   it('declares only known interfaces', () => {
     for (const { definition } of registeredSources) {

@@ -1,24 +1,10 @@
 import { gadget } from '@hcrm/source-gadget';
 import { flattenRecord, manual, parseJsonLine } from '@hcrm/source-manual';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { landRows, queryWarehouse, startPipelineStack, type PipelineStack } from './helpers';
+import { gadgetShop as shop, landRows, queryWarehouse, startPipelineStack, type PipelineStack } from './helpers';
 
 const [shopsTable] = gadget.rawTables;
 const [recordsTable] = manual.rawTables;
-
-function shop(id: string, syncedAt: string) {
-  return {
-    id,
-    domain: `shop-${id}.myshopify.com`,
-    name: `Shop ${id}`,
-    plan_name: 'basic',
-    owner_email: `owner-${id}@example.com`,
-    owner_name: null,
-    created_at: '2025-12-01T00:00:00Z',
-    updated_at: '2025-12-01T00:00:00Z',
-    synced_at: syncedAt,
-  };
-}
 
 function manualRecord(id: string, syncedAt: string) {
   const parsed = parseJsonLine(JSON.stringify({ id, occurred_at: '2026-05-01T00:00:00Z', event_name: 'note' }));

@@ -1,2 +1,3 @@
 // The worker bundles this file: it must export workflows only, and import nothing with I/O.
 export { pipelineRun, progressQuery } from './pipeline';
+export { backfill, backfillProgressQuery } from './backfill';

@@ -47,6 +47,22 @@ function identityActivities(calls: string[]) {
       calls.push('memberships');
       return { rows: 2 };
     },
+    acquireWarehouse: async () => {
+      calls.push('lock');
+    },
+    releaseWarehouse: async () => {
+      calls.push('release');
+    },
+    previousRunWatermarks: async () => undefined,
+    deriveWatermarks: async () => {
+      calls.push('derive');
+      return { manual: '2026-01-01T00:00:00.000Z' };
+    },
+    setWindows: async ({ from, to }: { from: Record<string, string>; to: string }) => {
+      calls.push('windows');
+      return [{ source: 'manual', ...(from.manual ? { from: from.manual } : {}), to }];
+    },
+    checkSources: async () => undefined,
   };
 }
 
@@ -93,7 +109,10 @@ describe('pipelineRun workflow', () => {
     );
     // Identity is SQL activities, not dbt: iterate until converged, skip a type with nothing new.
     expect(calls).toEqual([
+      'lock',
       'land',
+      'derive',
+      'windows',
       'raw',
       'source',
       'core',
@@ -106,15 +125,20 @@ describe('pipelineRun workflow', () => {
       'memberships',
       'final',
       'summarize',
+      'release',
     ]);
     const value = result as PipelineResult;
+    // No history: the watermarks came from the warehouse; the new ones are the window's end.
+    expect(value.watermarkOrigin).toBe('warehouse');
+    expect(value.windows?.[0]?.from).toBe('2026-01-01T00:00:00.000Z');
+    expect(value.watermarks?.manual).toBe(value.windows?.[0]?.to);
     expect(value.layers.map((l) => l.layer)).toEqual(['raw', 'source', 'core', 'final']);
     expect(value.identity?.person?.iterations).toBe(3);
     expect(value.identity?.group).toBeUndefined();
     expect(progress.steps.find((s) => s.name === 'identity')?.detail).toContain('persons: 3 rows, 1 new (3 rounds)');
     expect(value.finalTables).toEqual([{ table: 'persons', rows: 4 }]);
     expect(progress.steps.every((s) => s.status === 'completed')).toBe(true);
-    expect(progress.steps[0]?.detail).toBe('x_raw +3 (3 rows)');
+    expect(progress.steps.find((s) => s.name === 'land')?.detail).toBe('x_raw +3 (3 rows)');
   });
 
   it('skips landing when asked', async () => {
@@ -150,12 +174,33 @@ describe('pipelineRun workflow', () => {
       'full-refresh',
       { landDemoData: false, fullRefresh: true },
     );
-    expect(calls.slice(0, 5)).toEqual(['raw --full-refresh', 'source --full-refresh', 'core --full-refresh', 'reset', 'prepare person']);
-    expect(calls.at(-1)).toBe('final --full-refresh');
+    expect(calls.slice(0, 7)).toEqual(['lock', 'windows', 'raw --full-refresh', 'source --full-refresh', 'core --full-refresh', 'reset', 'prepare person']);
+    expect(calls.at(-1)).toBe('release');
   });
 
-  it('stops at a failing layer and reports which one and why', async () => {
+  it('starts from the watermarks it is given and says so', async () => {
+    const calls: string[] = [];
+    const { result } = await runWith(
+      {
+        landDemoData: async () => ({ tables: [] }),
+        dbtBuild: async ({ layer }) => layerResult(layer),
+        summarizeFinalTables: async () => [],
+        ...identityActivities(calls),
+      },
+      'given-watermarks',
+      { landDemoData: false, watermarks: { manual: '2026-05-01T00:00:00.000Z' }, watermarksFrom: 'hcrm-run-1' },
+    );
+    expect(calls).not.toContain('derive');
+    const value = result as PipelineResult;
+    expect(value.watermarkOrigin).toBe('previous-run');
+    expect(value.watermarksFrom).toBe('hcrm-run-1');
+    expect(value.windows?.[0]?.from).toBe('2026-05-01T00:00:00.000Z');
+    expect(value.steps.find((s) => s.name === 'windows')?.detail).toMatch(/^watermarks from the previous run hcrm-run-1; manual \(2026-05-01/);
+  });
+
+  it('stops at a failing layer, reports which one and why, and gives the warehouse back', async () => {
     const built: Layer[] = [];
+    const calls: string[] = [];
     const { result, progress } = await runWith(
       {
         landDemoData: async () => ({ tables: [] }),
@@ -165,12 +210,13 @@ describe('pipelineRun workflow', () => {
           return layerResult(layer);
         },
         summarizeFinalTables: async () => [],
-        ...identityActivities([]),
+        ...identityActivities(calls),
       },
       'failing',
     );
     expect(result).toBeInstanceOf(WorkflowFailedError);
     expect(built).toEqual(['raw', 'source']);
+    expect(calls.at(-1)).toBe('release');
     const byName = Object.fromEntries(progress.steps.map((s) => [s.name, s]));
     expect(byName.core?.status).toBe('failed');
     expect(byName.core?.detail).toContain('syntax error');

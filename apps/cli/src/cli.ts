@@ -2,10 +2,14 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type HcrmConfig } from '@hcrm/config';
 import { ENTITY_TYPES, type EntityType } from '@hcrm/core';
 import { CliError } from './errors';
+import type { assetsCommand } from './commands/assets';
+import type { backfillCommand } from './commands/backfill';
 import type { explainCommand } from './commands/explain';
 import type { ingestCommand } from './commands/ingest';
 import type { queryCommand } from './commands/query';
 import type { runCommand } from './commands/run';
+import type { scheduleCommand, ScheduleAction } from './commands/schedule';
+import type { statusCommand } from './commands/status';
 import type { upCommand } from './commands/up';
 import type { CliIo } from './io';
 
@@ -29,6 +33,10 @@ type Commands = {
   query: typeof queryCommand;
   ingest: typeof ingestCommand;
   explain: typeof explainCommand;
+  schedule: typeof scheduleCommand;
+  backfill: typeof backfillCommand;
+  status: typeof statusCommand;
+  assets: typeof assetsCommand;
 };
 const commands: { [K in keyof Commands]: () => Promise<Commands[K]> } = {
   up: async () => (await import('./commands/up')).upCommand,
@@ -36,6 +44,10 @@ const commands: { [K in keyof Commands]: () => Promise<Commands[K]> } = {
   query: async () => (await import('./commands/query')).queryCommand,
   ingest: async () => (await import('./commands/ingest')).ingestCommand,
   explain: async () => (await import('./commands/explain')).explainCommand,
+  schedule: async () => (await import('./commands/schedule')).scheduleCommand,
+  backfill: async () => (await import('./commands/backfill')).backfillCommand,
+  status: async () => (await import('./commands/status')).statusCommand,
+  assets: async () => (await import('./commands/assets')).assetsCommand,
 };
 
 /** Runs `hcrm` with `argv` (without node and script); resolves to the exit code. */
@@ -48,7 +60,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .description(DESCRIPTION)
     .addHelpText('after', ENVIRONMENT)
     .showSuggestionAfterError()
-    .showHelpAfterError('(run `hcrm --help` to see the commands: up, run, query, explain, ingest)')
+    .showHelpAfterError('(run `hcrm --help` to see the commands: up, run, status, schedule, backfill, assets, query, explain, ingest)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
 
@@ -71,6 +83,81 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     )
     .action(async (options: { demoData: boolean; fullRefresh?: boolean }) => {
       exitCode = await (await commands.run())(getConfig(), io, { demoData: options.demoData, fullRefresh: options.fullRefresh ?? false });
+    });
+
+  program
+    .command('status')
+    .description('the schedule, who holds the warehouse, the latest runs and the watermarks the next run starts from')
+    .option('--json', 'print the status as JSON')
+    .action(async (options: { json?: boolean }) => {
+      exitCode = await (await commands.status())(getConfig(), io, { json: options.json ?? false });
+    });
+
+  const schedule = program
+    .command('schedule')
+    .description('manage the Temporal Schedule that runs the pipeline (needs `hcrm up` or TEMPORAL_ADDRESS)')
+    .addHelpText(
+      'after',
+      '\nOne schedule per state dir (id <task queue>-schedule). Overlap policy SKIP: a tick while a run is going is skipped;\n' +
+        'scheduled runs, `hcrm run` and backfills never work on the warehouse at the same time. Scheduled runs start from\n' +
+        "the schedule's last completed run's watermarks. See docs/orchestration.md.",
+    );
+  const withSpec = (command: Command) =>
+    command
+      .option('--every <interval>', 'run at this interval: 30s, 15m, 1h, 1d')
+      .option('--cron <expression>', 'run on this cron expression, e.g. "0 * * * *"')
+      .option('--catchup-window <duration>', 'after an outage, still start missed runs this late (then one run covers the gap)', '10m')
+      .option('--note <text>', 'a note shown with the schedule');
+  const scheduleAction = (action: ScheduleAction) => async (options: { every?: string; cron?: string; catchupWindow?: string; note?: string }) => {
+    exitCode = await (await commands.schedule())(getConfig(), io, action, {
+      every: options.every,
+      cron: options.cron,
+      catchupWindow: options.catchupWindow ?? '10m',
+      note: options.note,
+    });
+  };
+  withSpec(schedule.command('create').description('create the schedule, or update it if it exists')).action(scheduleAction('create'));
+  withSpec(schedule.command('update').description('change when the schedule runs')).action(scheduleAction('update'));
+  schedule.command('describe').description('when it runs, its state, its recent and next runs').action(scheduleAction('describe'));
+  schedule.command('pause').option('--note <text>', 'why').description('stop starting runs until unpaused').action(scheduleAction('pause'));
+  schedule.command('unpause').option('--note <text>', 'why').description('start runs again').action(scheduleAction('unpause'));
+  schedule.command('trigger').description('start a run now (skipped if one is running)').action(scheduleAction('trigger'));
+  schedule.command('delete').description('delete the schedule (runs already started go on)').action(scheduleAction('delete'));
+
+  program
+    .command('backfill')
+    .description('reprocess the raw rows of sources in a time range through every layer, in chunks')
+    .requiredOption('--source <name...>', 'the source(s) to reprocess, e.g. --source manual gadget')
+    .requiredOption('--from <time>', 'ISO 8601 start, exclusive (e.g. 2026-01-01T00:00:00Z)')
+    .requiredOption('--to <time>', 'ISO 8601 end, inclusive')
+    .option('--chunk-hours <hours>', 'hours of synced_at per chunk', (v) => positiveInt(v, '--chunk-hours'), 24)
+    .addHelpText(
+      'after',
+      '\nRuns the `backfill` workflow (also startable from the Temporal UI, see the README) and follows its progress;\n' +
+        "Ctrl-C cancels it. It waits while a pipeline run holds the warehouse and never moves the pipeline's watermarks.",
+    )
+    .action(async (options: { source: string[]; from: string; to: string; chunkHours: number }) => {
+      exitCode = await (await commands.backfill())(getConfig(), io, {
+        sources: options.source,
+        from: options.from,
+        to: options.to,
+        chunkHours: options.chunkHours,
+      });
+    });
+
+  program
+    .command('assets')
+    .description('every table the pipeline writes, by layer: last materialization, age, staleness, checks')
+    .argument('[name]', 'one asset (schema.table, e.g. crm.persons): its upstream, downstream and check results')
+    .option('--json', 'print as JSON')
+    .addHelpText(
+      'after',
+      '\nAssets are the dbt models (from the manifest), the tables SQL activities write (identity.*, ops.pipeline_windows)\n' +
+        'and the landed raw tables. Each run records a materialization per asset in ops.materializations; dbt tests are\n' +
+        "the assets' checks. Stale: an upstream asset was materialized after it.",
+    )
+    .action(async (name: string | undefined, options: { json?: boolean }) => {
+      exitCode = await (await commands.assets())(getConfig(), io, name, { json: options.json ?? false });
     });
 
   program

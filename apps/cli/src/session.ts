@@ -82,7 +82,7 @@ export async function openSession(config: HcrmConfig, owner: 'up' | 'run'): Prom
     if (ownsWorker) {
       installRuntime(config);
       nativeConnection = await NativeConnection.connect({ address: target.address });
-      worker = await createPipelineWorker({ config, connection: nativeConnection });
+      worker = await createPipelineWorker({ config, connection: nativeConnection, client });
       workerRun = worker.run();
     }
   } catch (error) {

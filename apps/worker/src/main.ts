@@ -1,6 +1,7 @@
 // The standalone worker process: `node --import tsx apps/worker/src/main.ts`. `hcrm up` and
 // `hcrm run` run the same worker inside their own process; use this one to run workers on
 // other machines, against TEMPORAL_ADDRESS.
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '@hcrm/config';
 import { createPipelineWorker } from '@hcrm/pipeline';
@@ -18,7 +19,8 @@ try {
   );
   process.exit(1);
 }
-const worker = await createPipelineWorker({ config, connection });
+const client = new Client({ connection: await Connection.connect({ address }), namespace: config.temporal.namespace });
+const worker = await createPipelineWorker({ config, connection, client });
 console.log(`hcrm worker polling task queue "${config.temporal.taskQueue}" on ${address} (namespace ${config.temporal.namespace})`);
 await worker.run();
 await connection.close();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig, type HcrmConfig } from '@hcrm/config';
-import type { DbtLayerResult, LandResult, Layer, RegisteredSource, TableCount } from '@hcrm/core';
+import type { DbtLayerResult, LandResult, Layer, RegisteredSource, SourceWindow, TableCount } from '@hcrm/core';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities } from './activities';
@@ -37,6 +37,8 @@ describe('pipeline activities (real DuckDB file)', () => {
       config: effective,
       openWarehouse: () => openDuckDbWarehouse({ path: effective.warehouse.path }),
       sources,
+      isRunning: async () => false,
+      previousRun: async () => undefined,
     });
   };
 
@@ -90,6 +92,9 @@ describe('pipeline activities (real DuckDB file)', () => {
       const activities = activitiesFor([gadgetSource, manualSource, shopifyPartnerSource]);
       const env = new MockActivityEnvironment();
       await env.run(activities.landDemoData);
+      // The windows the layer reads: every source, everything up to now.
+      const windows = (await env.run(activities.setWindows, { from: {}, to: new Date().toISOString(), runId: 'test' })) as SourceWindow[];
+      expect(windows.map((w) => w.source)).toEqual(['gadget', 'manual', 'shopify_partner']);
       const raw: DbtLayerResult = await env.run(activities.dbtBuild, RAW);
       expect(raw.layer).toBe('raw');
       expect(raw.models).toBe(5);

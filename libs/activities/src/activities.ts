@@ -1,12 +1,23 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { HcrmConfig } from '@hcrm/config';
-import { dbtSourceList, type DbtLayerResult, type Layer, type PipelineActivities, type RegisteredSource, type TableCount } from '@hcrm/core';
-import { DbtError, ensureDbtDeps, problemNodes, runDbt } from '@hcrm/dbt';
+import { dbtSourceList, type Materialization, type WatermarkMap, type DbtLayerResult, type Layer, type PipelineActivities, type RegisteredSource, type TableCount } from '@hcrm/core';
+import { DbtError, ensureDbtDeps, problemNodes, runDbt, runResultsInvocation } from '@hcrm/dbt';
 import { qualifiedName } from '@hcrm/sql';
 import { countRows, ensureRawTable, WarehouseUnavailableError, type Warehouse } from '@hcrm/warehouse';
 import { applyIdentityBatch, iterateComponents, prepareIdentityBatch, resetIdentity, stageMemberships } from './identity';
 import { landDemoRows } from './land-demo-data';
+import { dbtMaterializations, recordMaterializations, withTableRowCounts } from './materializations';
+import {
+  acquireWarehouseLock,
+  checkSourceNames,
+  deriveWatermarks,
+  releaseWarehouseLock,
+  writeWindows,
+  type ExecutionLiveness,
+} from './orchestration';
 
 /** The final tables a run reports on, in the order they are printed (schema `final`). */
 export const FINAL_TABLES = ['persons', 'groups', 'memberships', 'identity_merges'] as const;
@@ -17,6 +28,10 @@ export interface ActivityDependencies {
   /** Opens the warehouse for one unit of work; every activity closes what it opened. */
   openWarehouse: () => Promise<Warehouse>;
   sources: readonly RegisteredSource[];
+  /** Whether a workflow execution still runs: a lock held by one that does not is taken over. */
+  isRunning: ExecutionLiveness;
+  /** The latest successful pipeline run's watermarks (the worker asks its Temporal server). */
+  previousRun: () => Promise<{ workflowId: string; watermarks: WatermarkMap } | undefined>;
 }
 
 /**
@@ -42,7 +57,16 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
 
   return {
     async landDemoData() {
-      return withWarehouse((warehouse) => landDemoRows(warehouse, deps.sources));
+      return withWarehouse(async (warehouse) => {
+        const started = Date.now();
+        const landed = await landDemoRows(warehouse, deps.sources);
+        const seconds = (Date.now() - started) / 1000;
+        await recordMaterializations(
+          warehouse,
+          landed.tables.map((t) => ({ asset: `raw.${t.table}`, layer: 'raw', kind: 'source', status: 'success', rows: t.rowsInserted, seconds })),
+        );
+        return landed;
+      });
     },
 
     async dbtBuild({ layer, fullRefresh }) {
@@ -55,7 +79,37 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
           }
         });
       }
-      return buildLayer(deps.config, layer, dbtSourceList(deps.sources.map((s) => s.definition)), fullRefresh ?? false);
+      return buildLayer(deps.config, layer, dbtSourceList(deps.sources.map((s) => s.definition)), fullRefresh ?? false, (rows) =>
+        withWarehouse(async (warehouse) => recordMaterializations(warehouse, await withTableRowCounts(warehouse, rows))),
+      );
+    },
+
+    async acquireWarehouse(owner) {
+      await withWarehouse((warehouse) => acquireWarehouseLock(warehouse, owner, deps.isRunning));
+    },
+
+    async releaseWarehouse(owner) {
+      await withWarehouse((warehouse) => releaseWarehouseLock(warehouse, owner));
+    },
+
+    async previousRunWatermarks() {
+      return deps.previousRun();
+    },
+
+    async deriveWatermarks() {
+      return withWarehouse((warehouse) => deriveWatermarks(warehouse));
+    },
+
+    async setWindows(input) {
+      return withWarehouse(async (warehouse) => {
+        const windows = await writeWindows(warehouse, deps.sources, input, deps.config.project.pipeline.lookbackMinutes);
+        await recordMaterializations(warehouse, [{ asset: 'ops.pipeline_windows', layer: 'ops', kind: 'activity', status: 'success', rows: windows.length }]);
+        return windows;
+      });
+    },
+
+    async checkSources({ sources }) {
+      checkSourceNames(sources, deps.sources);
     },
 
     async identityReset() {
@@ -68,22 +122,54 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
 
     async identityIterate({ entityType, maxSeconds }) {
       const context = Context.current();
-      return withWarehouse((warehouse) =>
-        iterateComponents(warehouse, entityType, {
-          maxSeconds,
-          onRound: (round, changed) => context.heartbeat({ entityType, round, changed }),
-        }),
-      );
+      let state = { entityType, round: 0, changed: 0 };
+      // Heartbeat on a timer too: one round over a large graph may take longer than the
+      // heartbeat timeout, and a retry must not start while this attempt still writes.
+      const timer = setInterval(() => context.heartbeat(state), 10_000);
+      try {
+        return await withWarehouse((warehouse) =>
+          iterateComponents(warehouse, entityType, {
+            maxSeconds,
+            onRound: (round, changed) => {
+              state = { entityType, round, changed };
+              context.heartbeat(state);
+            },
+          }),
+        );
+      } finally {
+        clearInterval(timer);
+      }
     },
 
     async identityApply({ entityType, runId, iterations }) {
-      return withWarehouse((warehouse) =>
-        applyIdentityBatch(warehouse, deps.config.project.identity[entityType], entityType, runId, iterations),
-      );
+      return withWarehouse(async (warehouse) => {
+        const started = Date.now();
+        const applied = await applyIdentityBatch(warehouse, deps.config.project.identity[entityType], entityType, runId, iterations);
+        const seconds = (Date.now() - started) / 1000;
+        const written: Array<[string, number]> = [
+          [`identity.${entityType}_observations`, applied.batchRows],
+          [`identity.${entityType}_edges`, applied.newEdges],
+          [`identity.${entityType}_map`, applied.newIdentifiers],
+          [`identity.${entityType}_entities`, applied.newEntities],
+          ['identity.identity_merges', applied.merges],
+          ['identity.identity_quarantine', applied.quarantined + applied.blocked],
+        ];
+        await recordMaterializations(
+          warehouse,
+          written.map(([asset, rows]) => ({ asset, layer: 'identity', kind: 'activity', status: 'success', rows, seconds })),
+        );
+        return applied;
+      });
     },
 
     async identityMemberships({ runId }) {
-      return withWarehouse((warehouse) => stageMemberships(warehouse, deps.config.project.identity, runId));
+      return withWarehouse(async (warehouse) => {
+        const staged = await stageMemberships(warehouse, deps.config.project.identity, runId);
+        await recordMaterializations(warehouse, [
+          { asset: 'identity.membership_observations', layer: 'identity', kind: 'activity', status: 'success', rows: staged.rows },
+        ]);
+        return staged;
+      });
     },
 
     async summarizeFinalTables(): Promise<TableCount[]> {
@@ -103,22 +189,35 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
  * Runs `dbt build --select tag:<layer>` while heartbeating dbt's latest output line. The
  * worker holds no DuckDB handle here: the other activities close theirs before returning.
  */
-async function buildLayer(config: HcrmConfig, layer: Layer, sourceList: string, fullRefresh: boolean): Promise<DbtLayerResult> {
+async function buildLayer(
+  config: HcrmConfig,
+  layer: Layer,
+  sourceList: string,
+  fullRefresh: boolean,
+  record: (rows: Materialization[]) => Promise<void>,
+): Promise<DbtLayerResult> {
   const context = Context.current();
-  const dbtEnv = { HCRM_DUCKDB_PATH: config.warehouse.path, HCRM_SOURCES: sourceList };
+  // HCRM_PIPELINE_WINDOWS: models read the windows the run fixed in ops.pipeline_windows.
+  const dbtEnv = { HCRM_DUCKDB_PATH: config.warehouse.path, HCRM_SOURCES: sourceList, HCRM_PIPELINE_WINDOWS: '1' };
+  const dbtPaths = {
+    executable: config.dbt.executable,
+    projectDir: config.dbt.projectDir,
+    profilesDir: config.dbt.profilesDir,
+    targetPath: config.dbt.targetPath,
+    logPath: config.dbt.logPath,
+    env: dbtEnv,
+    signal: context.cancellationSignal,
+  };
   let lastLine = '';
   const heartbeat = setInterval(() => context.heartbeat({ layer, lastLine }), 5000);
   try {
     await ensureDbtDeps({ ...config.dbt, env: dbtEnv });
+    // A retried attempt re-runs only what failed or was skipped in this layer's last build.
+    const retry = context.info.attempt > 1 && previousBuildOf(config.dbt.targetPath, layer);
     const outcome = await runDbt({
-      executable: config.dbt.executable,
-      projectDir: config.dbt.projectDir,
-      profilesDir: config.dbt.profilesDir,
-      targetPath: config.dbt.targetPath,
-      logPath: config.dbt.logPath,
-      args: ['build', '--select', `tag:${layer}`, ...(fullRefresh ? ['--full-refresh'] : [])],
-      env: dbtEnv,
-      signal: context.cancellationSignal,
+      ...dbtPaths,
+      args: retry ? ['retry'] : ['build', '--select', `tag:${layer}`, ...(fullRefresh ? ['--full-refresh'] : [])],
+      keepPreviousResults: retry,
       onLine: (line) => {
         lastLine = line;
       },
@@ -131,14 +230,24 @@ async function buildLayer(config: HcrmConfig, layer: Layer, sourceList: string, 
       problems,
       seconds: Math.round(outcome.seconds * 10) / 10,
       nodes: outcome.nodes,
+      ...(retry ? { retried: true } : {}),
     };
+    await record(dbtMaterializations(config.dbt.targetPath, layer, outcome.nodes)).catch(() => undefined);
     if (outcome.exitCode === 0) return result;
     const failed = problems.filter((node) => node.status === 'error' || node.status === 'fail');
+    const failedTests = failed.filter((node) => node.resourceType === 'test' && node.status === 'fail');
+    let stored = '';
+    if (failedTests.length) {
+      // The failing rows of each failed test (an asset check), kept for inspection.
+      const names = failedTests.map((node) => node.uniqueId.split('.').at(-2) ?? node.uniqueId);
+      const kept = await runDbt({ ...dbtPaths, args: ['test', '--select', ...names, '--store-failures'] }).catch(() => undefined);
+      if (kept) stored = ` Failing rows: select * from dbt_test__audit.<test name> (${names.join(', ')}).`;
+    }
     const reason = failed.length
-      ? failed.map((node) => `${node.uniqueId}: ${node.message ?? node.status}`).join('; ')
+      ? failed.map((node) => `${node.uniqueId}: ${node.message ?? node.status}${node.failures ? ` (${node.failures} failing rows)` : ''}`).join('; ')
       : outcome.tail.slice(-5).join(' | ');
     const busy = /could not set lock|conflicting lock/i.test(outcome.tail.join('\n'));
-    const message = `dbt build of layer "${layer}" failed (exit ${outcome.exitCode}): ${reason}. dbt log: ${config.dbt.logPath}/dbt.log`;
+    const message = `dbt build of layer "${layer}" failed (exit ${outcome.exitCode}): ${reason}.${stored} dbt log: ${config.dbt.logPath}/dbt.log`;
     // A held file lock clears when the other writer finishes; a failing model or test does not.
     if (busy) throw ApplicationFailure.retryable(message, 'WarehouseBusy');
     throw nonRetryable(message, 'DbtBuildFailed', result);
@@ -147,6 +256,18 @@ async function buildLayer(config: HcrmConfig, layer: Layer, sourceList: string, 
     throw error;
   } finally {
     clearInterval(heartbeat);
+  }
+}
+
+/** Whether the last dbt invocation was this layer's build (so `dbt retry` would repeat it). */
+function previousBuildOf(targetPath: string, layer: Layer): boolean {
+  const file = join(targetPath, 'run_results.json');
+  if (!existsSync(file)) return false;
+  try {
+    const invocation = runResultsInvocation(readFileSync(file, 'utf8'));
+    return invocation.which === 'build' && invocation.select.includes(`tag:${layer}`);
+  } catch {
+    return false;
   }
 }
 

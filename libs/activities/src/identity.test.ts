@@ -117,17 +117,15 @@ describe('identity resolution SQL on DuckDB', () => {
           all.push({ id: `s${seed}-r${r}-${i}`, eventId: `e${r}`, rowId: `s${seed}-r${r}`, type, value, source: 'test', occurredAt });
         }
       }
-      // Random arrival order, random batch boundaries (some batches empty).
+      // Random arrival order, random batch boundaries (some batches empty); the identifiers
+      // of one record may arrive in different batches.
       const shuffled = [...all].sort(() => next() - 0.5);
-      const byRow = new Map<string, CoreIdentifierRow[]>();
-      for (const row of shuffled) byRow.set(row.rowId, [...(byRow.get(row.rowId) ?? []), row]);
-      const rowsInOrder = [...byRow.values()];
       const seen: CoreIdentifierRow[] = [];
       let before = new Map<string, string>();
       let start = 0;
-      while (start < rowsInOrder.length) {
-        const take = Math.floor(next() * 12);
-        const batch = rowsInOrder.slice(start, start + take).flat();
+      while (start < shuffled.length) {
+        const take = Math.floor(next() * 25);
+        const batch = shuffled.slice(start, start + take);
         start += take;
         await resolveBatch(batch);
         seen.push(...batch);
@@ -164,6 +162,17 @@ describe('identity resolution SQL on DuckDB', () => {
     );
     expect(row).toEqual({ entities: 1, identifiers: 10_000 });
     expect(applied?.iterations).toBeLessThan(40);
+  });
+
+  it('a value corrected under the same row id is new evidence, linked to its record', async () => {
+    const row = { eventId: 'e1', rowId: 'r1', source: 'test', occurredAt: '2025-01-01T00:00:00Z' };
+    await resolveBatch([{ ...row, id: 'x1', type: 'email', value: 'ann@acme.con' }]);
+    // The loader replaces the row: same id, corrected value.
+    await warehouse.execute(`delete from core.person_identifiers where id = 'x1'`);
+    await resolveBatch([{ ...row, id: 'x1', type: 'email', value: 'ann@acme.com' }]);
+    const ids = await entityIds(warehouse);
+    expect(ids.get('email:ann@acme.com')).toBeDefined();
+    expect(ids.get('email:ann@acme.com')).toBe(ids.get('email:ann@acme.con'));
   });
 
   it('an empty batch and a batch of already-seen rows change nothing', async () => {

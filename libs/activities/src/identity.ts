@@ -29,6 +29,8 @@ import {
   resolveLabelsSql,
   sqlString,
   stageBatchEdgesSql,
+  stageBatchRowsSql,
+  deleteSupersededMembershipsSql,
   stageBatchSql,
   stageComponentEdgesSql,
   stageComponentNodesSql,
@@ -96,6 +98,7 @@ export async function prepareIdentityBatch(
     await runAll(warehouse, dropStagingSql(entity));
     return { entityType: entity, batchRows: 0, blocked: 0, newEdges: 0, nodes: 0 };
   }
+  await warehouse.execute(stageBatchRowsSql(entity));
   await warehouse.execute(stageBatchEdgesSql(entity, dialect));
   await warehouse.execute(refreshEdgeProvenanceSql(entity));
   await warehouse.execute(deleteKnownBatchEdgesSql(entity));
@@ -122,8 +125,7 @@ export async function iterateComponents(
   do {
     await warehouse.execute(labelRoundSql(entity));
     changed = (await scalar<number>(warehouse, countChangedLabelsSql(entity), 'changed')) ?? 0;
-    // One transaction: a retry after a crash finds either the old labels or the new ones.
-    await warehouse.transaction(() => runAll(warehouse, swapLabelsSql(entity)));
+    await runAll(warehouse, swapLabelsSql(entity));
     rounds += 1;
     options.onRound?.(rounds, changed);
   } while (changed > 0 && Date.now() < deadline);
@@ -333,10 +335,11 @@ export async function stageMemberships(warehouse: Warehouse, config: IdentityCon
   if (await alreadyApplied(warehouse, 'membership', runId)) return { rows: 0 };
   const watermark = await scalar<string>(warehouse, lastWatermarkSql('membership'), 'watermark');
   const [window] = await warehouse.query(freshMembershipsCountSql(warehouse.dialect, watermark));
-  const rows = Number(window?.rows ?? 0);
+  const rows = Number(window?.row_count ?? 0);
   if (rows === 0) return { rows: 0, watermark };
   const newWatermark = (window?.watermark as string | null) ?? undefined;
   await warehouse.transaction(async () => {
+    await warehouse.execute(deleteSupersededMembershipsSql(warehouse.dialect, watermark));
     await warehouse.execute(stageMembershipsSql(warehouse.dialect, runId, config.phoneDefaultRegion, watermark));
     await warehouse.execute(
       `insert into ${IDENTITY_SCHEMA}.identity_runs (run_id, entity_type, finished_at, watermark, batch_rows) values (?, 'membership', ${nowSql}, cast(? as timestamp), ?)`,

@@ -4,7 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import { DEFAULT_IDENTITY_CONFIG } from '@hcrm/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config';
-import { ConfigError, identityConfigProblems, loadProjectConfig, parseProjectConfig, regexProblem } from './project-config';
+import { ConfigError, identityConfigProblems, loadProjectConfig, parseProject, parseProjectConfig, regexProblem } from './project-config';
 import { findRepoRoot } from './repo-root';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hcrm-project-config-'));
@@ -81,7 +81,7 @@ describe('loadProjectConfig', () => {
   });
 
   it('is filled in by loadConfig', () => {
-    expect(loadConfig({}, '/checkout').project).toEqual({ identity: DEFAULT_IDENTITY_CONFIG });
+    expect(loadConfig({}, '/checkout').project).toEqual({ identity: DEFAULT_IDENTITY_CONFIG, pipeline: { lookbackMinutes: 10 } });
     const root = repoWith('identity:\n  groups:\n    limits: {shopify_shop_id: 2}\n');
     expect(loadConfig({}, root).project.identity.group.limits.shopify_shop_id).toBe(2);
   });
@@ -164,7 +164,7 @@ describe('validation messages', () => {
       'hcrm.yml: identity.persons.limit: unknown key; known: blocked_values, limits, use_default_blocked_values',
     );
     expect(errorOf('identity:\n  person: {}\n')).toBe('hcrm.yml: identity.person: unknown key; known: groups, persons, phone_default_region');
-    expect(errorOf('identiy: {}\n')).toBe('hcrm.yml: identiy: unknown key; known: identity');
+    expect(errorOf('identiy: {}\n')).toBe('hcrm.yml: identiy: unknown key; known: identity, pipeline');
   });
 
   it('rejects identifier types that are not lower-case [a-z0-9_]+', () => {
@@ -175,7 +175,7 @@ describe('validation messages', () => {
   });
 
   it('rejects values of the wrong shape', () => {
-    expect(errorOf('- identity\n')).toBe('hcrm.yml: the top level must be a mapping of identity (got a list)');
+    expect(errorOf('- identity\n')).toBe('hcrm.yml: the top level must be a mapping of identity, pipeline (got a list)');
     expect(errorOf('identity: [a]\n')).toContain('identity must be a mapping of groups, persons, phone_default_region (got a list)');
     expect(errorOf('identity:\n  persons:\n    use_default_blocked_values: "no"\n')).toBe(
       'hcrm.yml: identity.persons.use_default_blocked_values must be true or false (got "no")',
@@ -254,5 +254,17 @@ describe('DEFAULT_IDENTITY_CONFIG', () => {
       'person.blockedValues.email.exact has duplicates',
       'group.limits.domain must be a positive integer (got 0)',
     ]);
+  });
+});
+
+describe('pipeline settings', () => {
+  it('defaults the lookback to 10 minutes and reads pipeline.lookback_minutes', () => {
+    expect(parseProject('identity: {}').pipeline.lookbackMinutes).toBe(10);
+    expect(parseProject('pipeline:\n  lookback_minutes: 3\n').pipeline.lookbackMinutes).toBe(3);
+  });
+
+  it('rejects a lookback that is not a whole number of minutes', () => {
+    expect(() => parseProject('pipeline:\n  lookback_minutes: -1\n')).toThrow(/pipeline\.lookback_minutes must be a whole number/);
+    expect(() => parseProject('pipeline:\n  lookbak_minutes: 3\n')).toThrow(/pipeline\.lookbak_minutes: unknown key/);
   });
 });

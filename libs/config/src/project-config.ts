@@ -21,7 +21,16 @@ export interface ProjectConfig {
   /** Absolute path of the file read; undefined when there was none and all defaults apply. */
   file?: string;
   identity: IdentityConfig;
+  pipeline: PipelineSettings;
 }
+
+/** How runs pick their windows (docs/orchestration.md). */
+export interface PipelineSettings {
+  /** Each run re-reads this many minutes before its lower bound: late commits and clock skew. */
+  lookbackMinutes: number;
+}
+
+export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = { lookbackMinutes: 10 };
 
 /**
  * A project config file that cannot be used. The message names the file and the key path and
@@ -54,7 +63,7 @@ export function loadProjectConfig(env: Env = process.env, repoRoot: string = fin
   const named = env.HCRM_CONFIG?.trim() || undefined;
   const file = resolve(named ?? join(repoRoot, PROJECT_CONFIG_FILE));
   if (!existsSync(file)) {
-    if (named === undefined) return { identity: parseIdentity(undefined, []) };
+    if (named === undefined) return { identity: parseIdentity(undefined, []), pipeline: { ...DEFAULT_PIPELINE_SETTINGS } };
     throw new ConfigError(
       `HCRM_CONFIG names ${named}, which does not exist (looked for ${file}); fix the path, or unset HCRM_CONFIG to use <repo>/${PROJECT_CONFIG_FILE}`,
     );
@@ -66,7 +75,7 @@ export function loadProjectConfig(env: Env = process.env, repoRoot: string = fin
   } catch (error) {
     throw new ConfigError(`${label}: cannot read the file: ${(error as Error).message}`);
   }
-  return { file, identity: parseProjectConfig(text, label) };
+  return { file, ...parseProject(text, label) };
 }
 
 /**
@@ -74,6 +83,11 @@ export function loadProjectConfig(env: Env = process.env, repoRoot: string = fin
  * file name that starts every message.
  */
 export function parseProjectConfig(text: string, label: string = PROJECT_CONFIG_FILE): IdentityConfig {
+  return parseProject(text, label).identity;
+}
+
+/** Both sections of a project config file, validated and merged over their defaults. */
+export function parseProject(text: string, label: string = PROJECT_CONFIG_FILE): Omit<ProjectConfig, 'file'> {
   const doc = parseDocument(text, { prettyErrors: true });
   const yamlProblems = [...doc.errors, ...doc.warnings].map((error) => {
     const at = error.linePos?.[0];
@@ -88,16 +102,34 @@ export function parseProjectConfig(text: string, label: string = PROJECT_CONFIG_
   const problems: string[] = [];
   const root: unknown = doc.toJS();
   let identityInput: unknown;
+  let pipelineInput: unknown;
   if (root !== null && root !== undefined) {
-    const top = mapping(root, '', problems, ['identity']);
+    const top = mapping(root, '', problems, ['identity', 'pipeline']);
     identityInput = top?.identity;
+    pipelineInput = top?.pipeline;
   }
   const identity = parseIdentity(identityInput, problems);
+  const pipeline = parsePipeline(pipelineInput, problems);
   if (problems.length > 0) {
     const lines = problems.map((problem) => `${label}: ${problem}`);
     throw new ConfigError(lines.join('\n'), lines);
   }
-  return identity;
+  return { identity, pipeline };
+}
+
+function parsePipeline(input: unknown, problems: string[]): PipelineSettings {
+  const settings = { ...DEFAULT_PIPELINE_SETTINGS };
+  if (input === null || input === undefined) return settings;
+  const section = mapping(input, 'pipeline', problems, ['lookback_minutes']);
+  const lookback = section?.lookback_minutes;
+  if (lookback !== undefined) {
+    if (typeof lookback === 'number' && Number.isInteger(lookback) && lookback >= 0 && lookback <= 7 * 24 * 60) {
+      settings.lookbackMinutes = lookback;
+    } else {
+      problems.push(`pipeline.lookback_minutes must be a whole number of minutes from 0 to 10080 (got ${JSON.stringify(lookback)})`);
+    }
+  }
+  return settings;
 }
 
 // ---- the identity section ------------------------------------------------------------------

@@ -3,3 +3,5 @@ export * from './layers';
 export * from './pipeline';
 export * from './source';
 export * from './identity';
+export * from './orchestration';
+export * from './assets';

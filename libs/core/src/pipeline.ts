@@ -1,5 +1,6 @@
 import type { EntityType, IdentityApplied, IdentityBatch, IdentityRound, IdentityRunSummary, MembershipsStaged } from './identity';
 import type { Layer } from './layers';
+import type { LockOwner, SourceWindow, WatermarkMap, WatermarkOrigin, WindowsInput } from './orchestration';
 
 /** Input of the `pipelineRun` workflow. Everything is optional; `{}` runs the whole pipeline. */
 export interface PipelineInput {
@@ -10,9 +11,17 @@ export interface PipelineInput {
    * resolution starts over, so entity ids may be renumbered (default false).
    */
   fullRefresh?: boolean;
+  /**
+   * Per-source watermarks to start from: the result of the previous successful run, which
+   * `hcrm run` looks up. Scheduled runs leave it out and use the schedule's last completion
+   * result; with neither, they are derived from the warehouse.
+   */
+  watermarks?: WatermarkMap;
+  /** The workflow id of the run `watermarks` came from, for the summary. */
+  watermarksFrom?: string;
 }
 
-export type StepName = 'land' | Layer | 'summarize';
+export type StepName = 'lock' | 'land' | 'windows' | Layer | 'summarize';
 export type StepStatus = 'pending' | 'running' | 'completed' | 'failed';
 
 export interface StepProgress {
@@ -47,6 +56,8 @@ export interface DbtNodeSummary {
   status: string;
   seconds: number;
   rowsAffected?: number;
+  /** Tests: the number of failing rows. */
+  failures?: number;
   message?: string;
 }
 
@@ -59,6 +70,8 @@ export interface DbtLayerResult {
   /** Wall time of the dbt process, start-up included. */
   seconds: number;
   nodes: DbtNodeSummary[];
+  /** This attempt ran `dbt retry`: only what failed or was skipped in the previous attempt. */
+  retried?: boolean;
 }
 
 export interface TableCount {
@@ -73,6 +86,15 @@ export interface PipelineResult {
   /** Absent in runs recorded before identity resolution moved to SQL activities. */
   identity?: IdentityRunSummary;
   finalTables: TableCount[];
+  /**
+   * The watermarks the next run starts from: for each processed source, the upper bound of
+   * its window. Absent in runs recorded before windows existed.
+   */
+  watermarks?: WatermarkMap;
+  /** Where this run's starting watermarks came from, and the windows it processed. */
+  watermarkOrigin?: WatermarkOrigin;
+  watermarksFrom?: string;
+  windows?: SourceWindow[];
 }
 
 /**
@@ -94,6 +116,18 @@ export interface PipelineActivities {
   identityApply(input: { entityType: EntityType; runId: string; iterations: number }): Promise<IdentityApplied>;
   /** Normalises new membership identifiers for the final layer. */
   identityMemberships(input: { runId: string }): Promise<MembershipsStaged>;
+  /** Takes the warehouse for one run or backfill; retryable while another one holds it. */
+  acquireWarehouse(owner: LockOwner): Promise<void>;
+  /** Gives the warehouse back. */
+  releaseWarehouse(owner: LockOwner): Promise<void>;
+  /** The watermarks of the latest successful run on this task queue, from Temporal's visibility. */
+  previousRunWatermarks(): Promise<{ workflowId: string; watermarks: WatermarkMap } | undefined>;
+  /** The latest synced_at per source already in the core event log (when no history has watermarks). */
+  deriveWatermarks(): Promise<WatermarkMap>;
+  /** Fixes the windows the next dbt layers read (ops.pipeline_windows); returns them. */
+  setWindows(input: WindowsInput): Promise<SourceWindow[]>;
+  /** Fails non-retryably unless every name is a registered source. */
+  checkSources(input: { sources: string[] }): Promise<void>;
   /** Counts the rows of the final tables, for the run summary. */
   summarizeFinalTables(): Promise<TableCount[]>;
 }

@@ -1,3 +1,4 @@
 export * from './run-dbt';
 export * from './run-results';
 export * from './deps';
+export * from './manifest';

@@ -21,6 +21,8 @@ export interface DbtInvocation {
   killGraceMs?: number;
   /** Called with each line dbt prints, e.g. to heartbeat the latest one. */
   onLine?: (line: string) => void;
+  /** Keep the previous run_results.json: `dbt retry` reads it to re-run what failed or was skipped. */
+  keepPreviousResults?: boolean;
 }
 
 export interface DbtOutcome {
@@ -63,7 +65,7 @@ export async function runDbt(invocation: DbtInvocation): Promise<DbtOutcome> {
   mkdirSync(targetPath, { recursive: true });
   mkdirSync(logPath, { recursive: true });
   const runResults = join(targetPath, 'run_results.json');
-  rmSync(runResults, { force: true });
+  if (!invocation.keepPreviousResults) rmSync(runResults, { force: true });
 
   const args = [
     ...invocation.args,

@@ -8,7 +8,9 @@ interface RunResultsFile {
     execution_time: number;
     message?: string | null;
     adapter_response?: { rows_affected?: number } | null;
+    failures?: number | null;
   }>;
+  args?: { which?: string; select?: string[] | string };
 }
 
 /** Turns run_results.json into per-node summaries; the resource type is the unique id's prefix. */
@@ -24,6 +26,7 @@ export function parseRunResults(json: string): DbtNodeSummary[] {
     const rows = result.adapter_response?.rows_affected;
     if (typeof rows === 'number' && rows >= 0) summary.rowsAffected = rows;
     if (result.message) summary.message = result.message;
+    if (typeof result.failures === 'number') summary.failures = result.failures;
     return summary;
   });
 }
@@ -33,4 +36,11 @@ const OK_STATUSES = new Set(['success', 'pass', 'skipped']);
 /** Nodes a person should look at: errors, failed tests, warnings. */
 export function problemNodes(nodes: readonly DbtNodeSummary[]): DbtNodeSummary[] {
   return nodes.filter((node) => !OK_STATUSES.has(node.status));
+}
+
+/** The command and selection of a run_results.json (what `dbt retry` would repeat). */
+export function runResultsInvocation(json: string): { which?: string; select: string[] } {
+  const parsed = JSON.parse(json) as RunResultsFile;
+  const select = parsed.args?.select;
+  return { which: parsed.args?.which, select: Array.isArray(select) ? select : select ? [select] : [] };
 }

@@ -1,13 +1,20 @@
 import { createRequire } from 'node:module';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '@hcrm/activities';
 import type { HcrmConfig } from '@hcrm/config';
+import type { PipelineActivities } from '@hcrm/core';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';
+import { latestSuccessfulRun } from './runs';
 import { registeredSources } from './sources';
 
 export interface PipelineWorkerOptions {
   config: HcrmConfig;
   connection: NativeConnection;
+  /** A client of the same server: the warehouse lock asks it whether its holder still runs. */
+  client: Client;
+  /** Wraps the real activities, e.g. to inject a fault in a test; the identity by default. */
+  wrapActivities?: (activities: PipelineActivities) => PipelineActivities;
 }
 
 /**
@@ -15,18 +22,31 @@ export interface PipelineWorkerOptions {
  * DuckDB file. It runs one activity at a time, because DuckDB allows one writer process and
  * dbt (a separate process) needs the file while a dbt activity runs.
  */
-export async function createPipelineWorker({ config, connection }: PipelineWorkerOptions): Promise<Worker> {
+export async function createPipelineWorker({ config, connection, client, wrapActivities }: PipelineWorkerOptions): Promise<Worker> {
   const activities = createActivities({
     config,
     openWarehouse: () => openDuckDbWarehouse({ path: config.warehouse.path }),
     sources: registeredSources,
+    previousRun: async () => {
+      const previous = await latestSuccessfulRun(client, config.temporal.taskQueue);
+      return previous?.result.watermarks ? { workflowId: previous.workflowId, watermarks: previous.result.watermarks } : undefined;
+    },
+    isRunning: async (workflowId, runId) => {
+      try {
+        const description = await client.workflow.getHandle(workflowId, runId).describe();
+        return description.status.name === 'RUNNING';
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return false;
+        throw error;
+      }
+    },
   });
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath: createRequire(import.meta.url).resolve('@hcrm/workflows'),
-    activities,
+    activities: wrapActivities ? wrapActivities(activities) : activities,
     maxConcurrentActivityTaskExecutions: 1,
   });
 }

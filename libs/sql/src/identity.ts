@@ -73,7 +73,7 @@ export function identityTables(entity: EntityType): string[] {
 export const SHARED_IDENTITY_TABLES = ['identity_merges', 'identity_quarantine', 'identity_runs', 'membership_observations'].map(
   (name) => `${IDENTITY_SCHEMA}.${name}`,
 );
-const STAGING = ['batch', 'batch_edges', 'cc_nodes', 'cc_edges', 'cc_labels', 'cc_next', 'cc_override', 'cc_resolved', 'assign', 'quarantined'];
+const STAGING = ['batch', 'batch_rows', 'batch_edges', 'cc_nodes', 'cc_edges', 'cc_labels', 'cc_next', 'cc_override', 'cc_resolved', 'assign', 'quarantined'];
 
 export function createIdentityTablesSql(dialect: Dialect): string[] {
   const ts = DIALECT_SQL[dialect].timestamp;
@@ -90,7 +90,7 @@ export function createIdentityTablesSql(dialect: Dialect): string[] {
     `create table if not exists ${IDENTITY_SCHEMA}.identity_merges (absorbed_id varchar, surviving_id varchar, entity_type varchar, run_id varchar, merged_at ${ts})`,
     `create table if not exists ${IDENTITY_SCHEMA}.identity_quarantine (quarantine_id varchar, entity_type varchar, reason varchar, identifier_type varchar, identifier_value varchar, other_type varchar, other_value varchar, edge_id varchar, event_id varchar, source varchar, occurred_at ${ts}, detail varchar, run_id varchar)`,
     `create table if not exists ${IDENTITY_SCHEMA}.identity_runs (run_id varchar, entity_type varchar, started_at ${ts}, finished_at ${ts}, watermark ${ts}, batch_rows bigint, new_identifiers bigint, new_edges bigint, new_entities bigint, merges bigint, quarantined bigint, blocked bigint, iterations bigint)`,
-    `create table if not exists ${IDENTITY_SCHEMA}.membership_observations (id varchar, event_id varchar, source varchar, occurred_at ${ts}, person_identifier_type varchar, person_identifier varchar, group_identifier_type varchar, group_identifier varchar, role varchar, run_id varchar)`,
+    `create table if not exists ${IDENTITY_SCHEMA}.membership_observations (id varchar, event_id varchar, source varchar, occurred_at ${ts}, person_identifier_type varchar, person_identifier varchar, group_identifier_type varchar, group_identifier varchar, role varchar, run_id varchar, raw_person_identifier varchar, raw_group_identifier varchar)`,
   ];
 }
 
@@ -208,9 +208,16 @@ with incoming as (
     from ${CORE_SCHEMA}.${entity}_identifiers as core
     ${window ? `where ${window}` : ''}
 ),
+-- A row counts as seen when an earlier run observed the same id with the same value: a
+-- corrected value under the same id (a re-imported record) is new evidence.
 fresh as (
     select incoming.* from incoming
-    where not exists (select 1 from ${t(entity, 'observations')} as seen where seen.id = incoming.id)
+    where not exists (
+        select 1 from ${t(entity, 'observations')} as seen
+        where seen.id = incoming.id
+            and seen.identifier_type = incoming.identifier_type
+            and seen.raw_value is not distinct from incoming.raw_value
+    )
 ),
 normalized as (
     select fresh.*, ${normalized} as identifier_value from fresh
@@ -239,18 +246,37 @@ where blocked
 }
 
 /**
+ * The identifiers of every record (`row_id`) the batch touches: its new rows plus the ones
+ * earlier runs observed, so a record whose identifiers arrive over several batches is
+ * linked as a whole.
+ */
+/**
  * The batch's edges: the identifiers of one `row_id` form a star around the row's smallest
  * identifier (same connectivity as all pairs, linear in size). Direction is normalised by
  * construction (a < b), and each edge keeps its earliest occurrence (occurred_at, source,
  * event id) as provenance. Edges already known are left out here (see refreshEdgeProvenanceSql).
  */
+export function stageBatchRowsSql(entity: EntityType): string {
+  return `create or replace table ${t(entity, 'batch_rows')} as
+with touched as (
+    select distinct row_id from ${t(entity, 'batch')} where not blocked
+)
+select row_id, event_id, source, occurred_at, identifier_type, identifier_value
+from ${t(entity, 'batch')}
+where not blocked
+union
+select seen.row_id, seen.event_id, seen.source, seen.occurred_at, seen.identifier_type, seen.identifier_value
+from ${t(entity, 'observations')} as seen
+inner join touched on touched.row_id = seen.row_id
+where not seen.blocked`;
+}
+
 export function stageBatchEdgesSql(entity: EntityType, dialect: Dialect): string {
   const d = DIALECT_SQL[dialect];
   return `create or replace table ${t(entity, 'batch_edges')} as
 with ids as (
     select distinct row_id, event_id, source, occurred_at, identifier_type, identifier_value
-    from ${t(entity, 'batch')}
-    where not blocked
+    from ${t(entity, 'batch_rows')}
 ),
 ranked as (
     select ids.*, row_number() over (partition by row_id order by identifier_type, identifier_value) as position
@@ -304,8 +330,7 @@ export function stageComponentNodesSql(entity: EntityType): string {
   return `create or replace table ${t(entity, 'cc_nodes')} as
 with identifiers as (
     select identifier_type, identifier_value, min(occurred_at) as first_occurred_at
-    from ${t(entity, 'batch')}
-    where not blocked
+    from ${t(entity, 'batch_rows')}
     group by identifier_type, identifier_value
 )
 select identifiers.identifier_type, identifiers.identifier_value, identifiers.first_occurred_at, known.entity_id,
@@ -384,8 +409,9 @@ inner join ${t(entity, 'cc_labels')} as labels on labels.node = next.node
 where next.label <> labels.label`;
 }
 
+/** The next labels become the labels in one statement, so a retry never finds them missing. */
 export function swapLabelsSql(entity: EntityType): string[] {
-  return [`drop table ${t(entity, 'cc_labels')}`, `alter table ${t(entity, 'cc_next')} rename to ${entity}_cc_labels`];
+  return [`create or replace table ${t(entity, 'cc_labels')} as select * from ${t(entity, 'cc_next')}`];
 }
 
 /**
@@ -553,11 +579,28 @@ from ${t(entity, 'batch_edges')} as edges
 inner join ${t(entity, 'quarantined')} as quarantined on quarantined.edge_id = edges.edge_id`;
 }
 
-/** The core membership rows after the watermark that no earlier run observed. */
+/**
+ * The core membership rows after the watermark that no earlier run observed as they are now
+ * (same id, identifiers and role): a corrected membership is a new version of its id.
+ */
 function freshMembershipsSql(d: DialectSql, watermark: string | undefined): string {
   const window = afterWatermark(d, 'core._ingested_at', watermark);
   return `from ${CORE_SCHEMA}.membership_identifiers as core
-where ${window ? `${window} and ` : ''}not exists (select 1 from ${IDENTITY_SCHEMA}.membership_observations as seen where seen.id = core.id)`;
+where ${window ? `${window} and ` : ''}not exists (
+    select 1 from ${IDENTITY_SCHEMA}.membership_observations as seen
+    where seen.id = core.id
+        and seen.person_identifier_type is not distinct from lower(trim(core.person_identifier_type))
+        and seen.raw_person_identifier is not distinct from core.person_identifier
+        and seen.group_identifier_type is not distinct from lower(trim(core.group_identifier_type))
+        and seen.raw_group_identifier is not distinct from core.group_identifier
+        and seen.role is not distinct from core.role
+)`;
+}
+
+/** Earlier versions of the memberships about to be observed again: the latest version wins. */
+export function deleteSupersededMembershipsSql(dialect: Dialect, watermark?: string): string {
+  return `delete from ${IDENTITY_SCHEMA}.membership_observations
+where id in (select core.id ${freshMembershipsSql(DIALECT_SQL[dialect], watermark)})`;
 }
 
 /** Normalised membership identifiers of the fresh core rows, keyed like person and group identifiers. */
@@ -569,12 +612,12 @@ export function stageMembershipsSql(dialect: Dialect, runId: string, phoneRegion
 select core.id, core.event_id, core.source, core.occurred_at,
     ${personType}, ${normalizeIdentifierSql(personType, 'core.person_identifier', dialect, phoneRegion)},
     ${groupType}, ${normalizeIdentifierSql(groupType, 'core.group_identifier', dialect, phoneRegion)},
-    core.role, ${sqlString(runId)}
+    core.role, ${sqlString(runId)}, core.person_identifier, core.group_identifier
 ${freshMembershipsSql(d, watermark)}`;
 }
 
 export function freshMembershipsCountSql(dialect: Dialect, watermark?: string): string {
-  return `select count(*) as rows, cast(max(core._ingested_at) as varchar) as watermark
+  return `select count(*) as row_count, cast(max(core._ingested_at) as varchar) as watermark
 ${freshMembershipsSql(DIALECT_SQL[dialect], watermark)}`;
 }
 

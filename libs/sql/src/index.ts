@@ -1,3 +1,4 @@
 export * from './identifiers';
 export * from './raw-tables';
 export * from './identity';
+export * from './ops';

@@ -97,8 +97,12 @@ async function locate(warehouse: Warehouse, config: HcrmConfig, target: string, 
   }
   for (const entityType of candidates) {
     const [blocked] = await warehouse.query(
-      `select 1 from ${IDENTITY_SCHEMA}.${entityType}_observations where blocked and identifier_type = ? and lower(trim(raw_value)) = lower(trim(?)) limit 1`,
-      [type, raw],
+      `select 1 from ${IDENTITY_SCHEMA}.${entityType}_observations as obs
+      where obs.blocked and obs.identifier_type = ?
+          and (lower(trim(obs.raw_value)) = lower(trim(?))
+              or ${normalizeIdentifierSql('obs.identifier_type', 'obs.raw_value', warehouse.dialect, config.project.identity.phoneDefaultRegion)} = ?)
+      limit 1`,
+      [type, raw, value],
     );
     if (blocked) {
       throw new CliError(`${type}:${raw} is a blocked ${type} value: it links nothing (see identity.identity_quarantine and hcrm.yml blocked_values).`);
@@ -158,7 +162,7 @@ async function explainEntity(warehouse: Warehouse, entityType: EntityType, entit
     [entityId, entityType],
   );
   const quarantined = await warehouse.query(
-    `select q.reason, q.identifier_type || ':' || q.identifier_value as identifier,
+    `select distinct q.reason, q.identifier_type || ':' || q.identifier_value as identifier,
         case when q.other_type is null then null else q.other_type || ':' || q.other_value end as other, q.event_id, q.source,
         cast(q.occurred_at as varchar) as occurred_at, q.detail
     from ${s}.identity_quarantine as q
@@ -166,7 +170,7 @@ async function explainEntity(warehouse: Warehouse, entityType: EntityType, entit
         on map.entity_id = ? and ((map.identifier_type = q.identifier_type and map.identifier_value = q.identifier_value)
             or (map.identifier_type = q.other_type and map.identifier_value = q.other_value))
     where q.entity_type = ? and q.reason = 'limit'
-    order by q.occurred_at, q.edge_id`,
+    order by occurred_at, identifier, other`,
     [entityId, entityType],
   );
   const start = root ?? seed;
@@ -205,7 +209,7 @@ function render(report: ExplainReport, note: string | undefined, limit: number):
     out.push(`  ${label}`);
     const path = row.path;
     if (!path) {
-      out.push('    (no path: its edges were refused or it is linked only through a merge of older runs)');
+      out.push('    (no path of accepted edges: see the refused edges below)');
       continue;
     }
     const shown = path.length > MAX_HOPS_SHOWN ? [...path.slice(0, MAX_HOPS_SHOWN / 2), undefined, ...path.slice(-MAX_HOPS_SHOWN / 2)] : path;

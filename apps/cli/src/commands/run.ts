@@ -1,11 +1,13 @@
 import type { HcrmConfig } from '@hcrm/config';
 import { ENTITY_TYPES, rootCauseMessage, type PipelineInput, type PipelineProgress, type PipelineResult, type StepProgress } from '@hcrm/core';
+import type { WorkflowHandle } from '@temporalio/client';
 import { CliError } from '../errors';
 import { formatSeconds, formatTable } from '../format';
 import type { CliIo } from '../io';
+import { latestSuccessfulRun } from '@hcrm/pipeline';
+import { PIPELINE_WORKFLOW } from '../runs';
 import { openSession } from '../session';
 
-export const PIPELINE_WORKFLOW = 'pipelineRun';
 const POLL_MS = 400;
 
 export interface RunOptions {
@@ -22,6 +24,14 @@ export async function runCommand(config: HcrmConfig, io: CliIo, options: RunOpti
     io.stdout(`Temporal ${session.target.address} (${how[session.target.origin]})\n`);
     const workflowId = `hcrm-run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     const input: PipelineInput = { landDemoData: options.demoData, ...(options.fullRefresh ? { fullRefresh: true } : {}) };
+    if (!options.fullRefresh) {
+      // Manual and scheduled runs share one chain: continue from the latest successful run.
+      const previous = await latestSuccessfulRun(session.client, config.temporal.taskQueue);
+      if (previous?.result.watermarks) {
+        input.watermarks = previous.result.watermarks;
+        input.watermarksFrom = previous.workflowId;
+      }
+    }
     if (options.fullRefresh) {
       io.stdout('Full refresh: every layer is rebuilt and identities are resolved from scratch; entity ids may be renumbered.\n');
     }
@@ -53,6 +63,7 @@ export async function runCommand(config: HcrmConfig, io: CliIo, options: RunOpti
       if (finished) break;
       try {
         printer.update((await handle.query<PipelineProgress>('progress')).steps);
+        printer.activity(await pendingActivity(handle));
       } catch {
         // The workflow may not have a worker yet (it is starting); the next poll asks again.
       }
@@ -93,6 +104,15 @@ class ProgressPrinter {
     }
   }
 
+  private lastActivity = '';
+
+  /** What the running activity last reported: dbt's latest model line, or why it waits. */
+  activity(line: string | undefined): void {
+    if (!line || line === this.lastActivity) return;
+    this.lastActivity = line;
+    this.io.stdout(`        ${line}\n`);
+  }
+
   private print(step: StepProgress): void {
     const took = step.startedAt && step.finishedAt ? ` ${formatSeconds(step.finishedAt - step.startedAt)}` : '';
     if (step.status === 'running') this.io.stdout(`  ... ${step.name}\n`);
@@ -115,10 +135,47 @@ function summary(result: PipelineResult, wallMs: number): string {
     ).replace(/\(\d+ rows?\)\n$/, ''),
     `Final tables: ${result.finalTables.map((t) => `${t.table} ${t.rows}`).join(', ')}`,
     ...identityLines(result),
+    ...watermarkLines(result),
     `Done in ${formatSeconds(wallMs)} (dbt ${dbtSeconds.toFixed(1)}s). Query the results: npx hcrm query "select * from persons"`,
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * The running activity's latest heartbeat (dbt's latest output line: layer, model, rows) or,
+ * while it is being retried, its last failure (e.g. who holds the warehouse).
+ */
+async function pendingActivity(handle: WorkflowHandle): Promise<string | undefined> {
+  const description = await handle.describe();
+  const pending = description.raw.pendingActivities?.[0];
+  if (!pending) return undefined;
+  if (pending.attempt && pending.attempt > 1 && pending.lastFailure?.message) return `retrying (attempt ${pending.attempt}): ${pending.lastFailure.message}`;
+  const payload = pending.heartbeatDetails?.payloads?.[0]?.data;
+  if (!payload) return undefined;
+  try {
+    const details = JSON.parse(Buffer.from(payload).toString('utf8')) as { lastLine?: string; entityType?: string; round?: number; changed?: number };
+    if (details.lastLine) return details.lastLine.replace(/^\d{2}:\d{2}:\d{2}\s+/, '').trim();
+    if (details.entityType && details.round) return `${details.entityType}s: round ${details.round}, ${details.changed ?? 0} labels changed`;
+  } catch {
+    // not JSON: nothing to show
+  }
+  return undefined;
+}
+
+function watermarkLines(result: PipelineResult): string[] {
+  if (!result.watermarks) return [];
+  const origin = {
+    'previous-run': `from the previous run ${result.watermarksFrom ?? ''}`.trimEnd(),
+    schedule: "from the schedule's last completed run",
+    warehouse: 'derived from what the warehouse had processed (no run history)',
+    none: 'none (first run: everything was new)',
+    'full-refresh': 'ignored (full refresh)',
+  }[result.watermarkOrigin ?? 'none'];
+  const next = Object.entries(result.watermarks)
+    .map(([source, at]) => `${source} ${at}`)
+    .join(', ');
+  return [`Watermarks: started ${origin}; next run starts after ${next}`];
 }
 
 function identityLines(result: PipelineResult): string[] {

@@ -1,0 +1,106 @@
+import { ScheduleNotFoundError } from '@temporalio/client';
+import type { HcrmConfig } from '@hcrm/config';
+import type { PipelineResult } from '@hcrm/core';
+import { LOCK_TABLE, OPS_SCHEMA } from '@hcrm/sql';
+import { formatTable } from '../format';
+import type { CliIo } from '../io';
+import { latestSuccessfulRun } from '@hcrm/pipeline';
+import { BACKFILL_WORKFLOW, connectToLongLivedServer, PIPELINE_WORKFLOW, scheduleId } from '../runs';
+import { openReadOnlyWarehouse } from './query';
+
+/**
+ * `hcrm status`: the schedule, who holds the warehouse, the latest runs and backfills, and the
+ * watermark map the next run starts from.
+ */
+export async function statusCommand(config: HcrmConfig, io: CliIo, options: { json: boolean }): Promise<number> {
+  const server = await connectToLongLivedServer(config);
+  try {
+    const { client } = server;
+    const id = scheduleId(config);
+    const schedule = await client.schedule
+      .getHandle(id)
+      .describe()
+      .catch((error: unknown) => {
+        if (error instanceof ScheduleNotFoundError) return undefined;
+        throw error;
+      });
+    const query = `WorkflowType IN ('${PIPELINE_WORKFLOW}', '${BACKFILL_WORKFLOW}') AND TaskQueue = '${config.temporal.taskQueue}'`;
+    const runs: Array<Record<string, string>> = [];
+    for await (const execution of client.workflow.list({ query, pageSize: 20 })) {
+      runs.push({
+        workflow_id: execution.workflowId,
+        type: execution.type,
+        status: execution.status.name,
+        started: execution.startTime.toISOString(),
+        seconds: execution.closeTime ? ((execution.closeTime.getTime() - execution.startTime.getTime()) / 1000).toFixed(1) : '',
+      });
+      if (runs.length >= 10) break;
+    }
+    runs.sort((a, b) => (b.started ?? '').localeCompare(a.started ?? ''));
+    const latest = await latestSuccessfulRun(client, config.temporal.taskQueue);
+    const lock = await lockHolder(config);
+
+    const status = {
+      temporal: server.address,
+      schedule: schedule
+        ? {
+            id,
+            paused: schedule.state.paused,
+            note: schedule.state.note,
+            nextRuns: schedule.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
+            runningNow: schedule.info.runningActions.length,
+          }
+        : undefined,
+      warehouse: lock,
+      latestSuccessfulRun: latest ? { workflowId: latest.workflowId, closedAt: latest.closeTime?.toISOString() } : undefined,
+      watermarks: latest?.result.watermarks,
+      watermarkOrigin: (latest?.result as PipelineResult | undefined)?.watermarkOrigin,
+      runs,
+    };
+    if (options.json) {
+      io.stdout(`${JSON.stringify(status, null, 2)}\n`);
+      return 0;
+    }
+    const lines = [
+      `Temporal   ${server.address}${server.uiUrl ? `  (UI ${server.uiUrl})` : ''}`,
+      `Schedule   ${
+        status.schedule
+          ? `${id}: ${status.schedule.paused ? 'PAUSED' : 'active'}${status.schedule.note ? ` (${status.schedule.note})` : ''}, next ${status.schedule.nextRuns[0] ?? '-'}, running now ${status.schedule.runningNow}`
+          : 'none (create one with `hcrm schedule create --every 1h`)'
+      }`,
+      `Warehouse  ${lock}`,
+      '',
+      latest
+        ? `Watermarks of the latest successful run ${latest.workflowId} (closed ${latest.closeTime?.toISOString() ?? '?'}); the next run starts after them:`
+        : 'Watermarks: no successful run yet; the next run derives them from the warehouse.',
+      ...(latest?.result.watermarks ? [formatTable(Object.entries(latest.result.watermarks).map(([source, watermark]) => ({ source, watermark }))).trimEnd()] : []),
+      '',
+      'Latest runs and backfills:',
+      formatTable(runs, ['workflow_id', 'type', 'status', 'started', 'seconds']).trimEnd(),
+      '',
+    ];
+    io.stdout(lines.join('\n'));
+    return 0;
+  } finally {
+    await server.close();
+  }
+}
+
+async function lockHolder(config: HcrmConfig): Promise<string> {
+  let warehouse;
+  try {
+    warehouse = await openReadOnlyWarehouse(config);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return /in use/.test(message) ? 'busy: a pipeline step is writing to it right now' : `not available: ${message}`;
+  }
+  try {
+    if (!(await warehouse.tableExists(OPS_SCHEMA, 'warehouse_lock'))) return 'free (no run has taken it yet)';
+    const [holder] = await warehouse.query<{ purpose: string; owner_workflow_id: string; acquired_at: string }>(
+      `select purpose, owner_workflow_id, cast(acquired_at as varchar) as acquired_at from ${LOCK_TABLE}`,
+    );
+    return holder ? `held by ${holder.purpose} ${holder.owner_workflow_id} since ${holder.acquired_at} UTC` : 'free';
+  } finally {
+    await warehouse.close();
+  }
+}

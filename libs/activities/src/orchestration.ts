@@ -1,0 +1,115 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { RAW_SCHEMA, type LockOwner, type RegisteredSource, type SourceWindow, type WatermarkMap, type WindowsInput } from '@hcrm/core';
+import { createOpsTablesSql, LOCK_TABLE, rawTableName, replaceWindowsSql, WINDOWS_TABLE } from '@hcrm/sql';
+import type { Warehouse } from '@hcrm/warehouse';
+
+/** Answers whether a workflow execution is still running (the worker asks its Temporal server). */
+export type ExecutionLiveness = (workflowId: string, runId: string) => Promise<boolean>;
+
+const LOCK_NAME = 'pipeline';
+
+export async function ensureOpsTables(warehouse: Warehouse): Promise<void> {
+  for (const statement of createOpsTablesSql(warehouse.dialect)) await warehouse.execute(statement);
+}
+
+/**
+ * Takes the warehouse for `owner`, or fails retryably while another run or backfill that is
+ * still running holds it. A holder that is no longer running (terminated, its worker gone)
+ * loses the lock, so a crash never blocks the warehouse for good. Taking it again as the same
+ * owner (a retried activity) succeeds.
+ */
+export async function acquireWarehouseLock(warehouse: Warehouse, owner: LockOwner, isRunning: ExecutionLiveness): Promise<void> {
+  await ensureOpsTables(warehouse);
+  const [holder] = await warehouse.query<{ owner_workflow_id: string; owner_run_id: string; purpose: string; acquired_at: string }>(
+    `select owner_workflow_id, owner_run_id, purpose, cast(acquired_at as varchar) as acquired_at from ${LOCK_TABLE} where lock_name = ?`,
+    [LOCK_NAME],
+  );
+  if (holder && !(holder.owner_workflow_id === owner.workflowId && holder.owner_run_id === owner.runId)) {
+    if (await isRunning(holder.owner_workflow_id, holder.owner_run_id)) {
+      throw ApplicationFailure.create({
+        type: 'WarehouseLocked',
+        message: `waiting for the warehouse: ${holder.purpose} ${holder.owner_workflow_id} has held it since ${holder.acquired_at} UTC`,
+      });
+    }
+  }
+  await warehouse.transaction(async () => {
+    await warehouse.execute(`delete from ${LOCK_TABLE} where lock_name = ?`, [LOCK_NAME]);
+    await warehouse.execute(
+      `insert into ${LOCK_TABLE} values (?, ?, ?, ?, cast(timezone('UTC', current_timestamp) as timestamp))`,
+      [LOCK_NAME, owner.workflowId, owner.runId, owner.purpose],
+    );
+  });
+}
+
+/** Gives the warehouse back; does nothing if `owner` does not hold it (any more). */
+export async function releaseWarehouseLock(warehouse: Warehouse, owner: LockOwner): Promise<void> {
+  await ensureOpsTables(warehouse);
+  await warehouse.execute(`delete from ${LOCK_TABLE} where lock_name = ? and owner_workflow_id = ? and owner_run_id = ?`, [
+    LOCK_NAME,
+    owner.workflowId,
+    owner.runId,
+  ]);
+}
+
+/** Fails non-retryably, naming the registered sources, when a name is not one of them. */
+export function checkSourceNames(names: readonly string[], sources: readonly RegisteredSource[]): void {
+  const known = sources.map((s) => s.definition.name);
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length) {
+    throw ApplicationFailure.nonRetryable(
+      `unknown source${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; registered: ${known.join(', ')}`,
+      'UnknownSource',
+    );
+  }
+}
+
+/**
+ * Writes this run's windows (ops.pipeline_windows), which every dbt model of the raw, source
+ * and core layers reads: each source's rows with synced_at in (from - lookback, to].
+ */
+export async function writeWindows(
+  warehouse: Warehouse,
+  sources: readonly RegisteredSource[],
+  input: WindowsInput,
+  defaultLookbackMinutes: number,
+): Promise<SourceWindow[]> {
+  const names = input.sources ?? sources.map((s) => s.definition.name);
+  checkSourceNames(names, sources);
+  const windows: SourceWindow[] = names.map((source) => ({
+    source,
+    ...(input.from[source] ? { from: input.from[source] } : {}),
+    to: input.to,
+  }));
+  await ensureOpsTables(warehouse);
+  await warehouse.transaction(async () => {
+    for (const statement of replaceWindowsSql(windows, input.lookbackMinutes ?? defaultLookbackMinutes, input.runId)) await warehouse.execute(statement);
+  });
+  // How many landed rows each window holds: what the run (or backfill chunk) reprocesses.
+  for (const window of windows) {
+    const source = sources.find((s) => s.definition.name === window.source);
+    let rows = 0;
+    for (const table of source?.definition.rawTables ?? []) {
+      if (!(await warehouse.tableExists(RAW_SCHEMA, table.name))) continue;
+      const [row] = await warehouse.query<{ n: number }>(
+        `select count(*) as n from ${rawTableName(table)} as landed, ${WINDOWS_TABLE} as w
+        where w.source = ? and landed.synced_at > coalesce(w.lower_bound, cast('1900-01-01' as timestamp)) and landed.synced_at <= w.upper_bound`,
+        [window.source],
+      );
+      rows += Number(row?.n ?? 0);
+    }
+    window.rows = rows;
+  }
+  return windows;
+}
+
+/**
+ * Watermarks when no run history has them: the latest `synced_at` per source that the core
+ * event log already holds. Nothing is skipped: rows after it are in the next window.
+ */
+export async function deriveWatermarks(warehouse: Warehouse): Promise<WatermarkMap> {
+  if (!(await warehouse.tableExists('core', 'events'))) return {};
+  const rows = await warehouse.query<{ source: string; watermark: string }>(
+    `select source, strftime(max(synced_at), '%Y-%m-%dT%H:%M:%S.%gZ') as watermark from core.events group by source order by source`,
+  );
+  return Object.fromEntries(rows.filter((r) => r.watermark).map((r) => [r.source, r.watermark]));
+}

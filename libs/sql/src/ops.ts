@@ -1,0 +1,42 @@
+import type { Dialect, SourceWindow } from '@hcrm/core';
+import { sqlString } from './identity';
+
+/**
+ * The pipeline's operational tables (schema `ops`): the windows the current run's dbt models
+ * read (`pipeline_windows`), the warehouse lock (`warehouse_lock`), and the asset
+ * materializations (`materializations`).
+ */
+export const OPS_SCHEMA = 'ops';
+export const WINDOWS_TABLE = `${OPS_SCHEMA}.pipeline_windows`;
+export const LOCK_TABLE = `${OPS_SCHEMA}.warehouse_lock`;
+export const MATERIALIZATIONS_TABLE = `${OPS_SCHEMA}.materializations`;
+
+export function createOpsTablesSql(_dialect: Dialect): string[] {
+  return [
+    `create schema if not exists ${OPS_SCHEMA}`,
+    `create table if not exists ${WINDOWS_TABLE} (source varchar, lower_bound timestamp, upper_bound timestamp, run_id varchar)`,
+    `create table if not exists ${LOCK_TABLE} (lock_name varchar, owner_workflow_id varchar, owner_run_id varchar, purpose varchar, acquired_at timestamp)`,
+    `create table if not exists ${MATERIALIZATIONS_TABLE} (run_id varchar, workflow_id varchar, asset varchar, layer varchar, kind varchar, status varchar, rows_written bigint, seconds double, materialized_at timestamp, check_name varchar)`,
+  ];
+}
+
+function timestampOrNull(iso: string | undefined, minusMinutes = 0): string {
+  if (!iso) return 'cast(null as timestamp)';
+  const ms = Date.parse(iso) - minusMinutes * 60_000;
+  return `cast(${sqlString(new Date(ms).toISOString().replace('T', ' ').replace('Z', ''))} as timestamp)`;
+}
+
+/**
+ * Replaces the windows with this run's: one row per source to process, lower bound moved back
+ * by the lookback. dbt models of sources without a row read nothing (docs/orchestration.md).
+ */
+export function replaceWindowsSql(windows: readonly SourceWindow[], lookbackMinutes: number, runId: string): string[] {
+  const statements = [`delete from ${WINDOWS_TABLE}`];
+  if (windows.length) {
+    const rows = windows.map(
+      (w) => `(${sqlString(w.source)}, ${timestampOrNull(w.from, lookbackMinutes)}, ${timestampOrNull(w.to)}, ${sqlString(runId)})`,
+    );
+    statements.push(`insert into ${WINDOWS_TABLE} values ${rows.join(', ')}`);
+  }
+  return statements;
+}
