@@ -61,7 +61,12 @@ export default tseslint.config(
               sourceTag: 'type:pipeline',
               onlyDependOnLibsWithTags: ['type:contract', 'type:util', 'type:data-access', 'type:activities', 'type:source', 'type:workflows'],
             },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contract', 'type:util', 'type:data-access', 'type:source', 'type:pipeline'] },
+            // Tooling (the load generator) reads source declarations and writes through the warehouse.
+            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:contract', 'type:util', 'type:data-access', 'type:source'] },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:contract', 'type:util', 'type:data-access', 'type:source', 'type:pipeline', 'type:tooling'],
+            },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
           ],
         },

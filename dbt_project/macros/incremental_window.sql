@@ -1,11 +1,15 @@
 {#- In a pipeline run, the WHERE clause that keeps only the rows of this run's window for the
-    source (macros/pipeline_window.sql). Otherwise, on an incremental run, the WHERE clause that keeps only rows past this model's
+    source (macros/pipeline_window.sql); on a full build, everything up to the window's upper
+    bound. Otherwise, on an incremental run, the WHERE clause that keeps only rows past this model's
     watermark (the max of `column` already in it), less the lookback. With `source_name`,
     the watermark is that source's own max, so a source that lags never loses rows because
     another one moved ahead. On a full build it renders nothing. -#}
 {% macro incremental_window(column='synced_at', source_name=none) -%}
-{%- if pipeline_windows_enabled() -%}
+{%- if pipeline_windows_enabled() and is_incremental() -%}
 where {{ pipeline_window_predicate(column, "'" ~ (source_name if source_name is not none else package_source_name()) ~ "'") }}
+{%- elif pipeline_windows_enabled() -%}
+{#- A full build (a new model, a dropped table, --full-refresh) reads all history up to the run's upper bound. #}
+where {{ pipeline_window_upper_predicate(column, "'" ~ (source_name if source_name is not none else package_source_name()) ~ "'") }}
 {%- elif is_incremental() -%}
 where {{ column }} > (
     select {{ dbt.dateadd('minute', -1 * var('hcrm_lookback_minutes'), 'coalesce(max(' ~ column ~ "), cast('1900-01-01' as " ~ dbt.type_timestamp() ~ '))') }}

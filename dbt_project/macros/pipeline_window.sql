@@ -17,6 +17,11 @@
     and {{ column }} <= (select windows.upper_bound from ops.pipeline_windows as windows where windows.source = {{ source_expr }})
 {%- endmacro %}
 
+{#- Full builds: every row up to the upper bound of the source's window (nothing if it has none). -#}
+{% macro pipeline_window_upper_predicate(column, source_expr) -%}
+{{ column }} <= (select windows.upper_bound from ops.pipeline_windows as windows where windows.source = {{ source_expr }})
+{%- endmacro %}
+
 {#- The source a model of a source package belongs to: its package is hcrm_source_<name>. -#}
 {% macro package_source_name() -%}
     {%- set package = model.package_name -%}

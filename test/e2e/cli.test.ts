@@ -81,7 +81,7 @@ describe('hcrm CLI end to end', () => {
       // The triggered run continues the chain of the run above.
       let status: { runs: Array<{ workflow_id: string; status: string }>; watermarks?: Record<string, string>; schedule?: { paused: boolean } } = { runs: [] };
       await waitFor(
-        () => status.runs.filter((r) => r.status === 'COMPLETED').length >= 2,
+        () => status.runs.some((r) => r.workflow_id.includes('-schedule-run') && r.status === 'COMPLETED'),
         120_000,
         () => JSON.stringify(status),
         async () => {

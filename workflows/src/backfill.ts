@@ -63,7 +63,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
       progress.detail = `chunk ${index + 1}/${plan.chunks.length}: ${input.sources.join(', ')} (${chunk.from}, ${chunk.to}]`;
       const from = Object.fromEntries(input.sources.map((source) => [source, chunk.from]));
       const windows = await setWindows({ sources: input.sources, from, to: chunk.to, lookbackMinutes: 0, runId: info.runId });
-      for (const layer of CHUNK_LAYERS) result.layers.push(await dbtBuild({ layer }));
+      for (const layer of CHUNK_LAYERS) result.layers.push(await dbtBuild({ layer, windows: true }));
       const rows = windows.reduce((sum, window) => sum + (window.rows ?? 0), 0);
       result.rows += rows;
       progress.rows += rows;
@@ -72,7 +72,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
     progress.detail = 'identity resolution';
     result.identity = await resolveIdentities(false, undefined);
     progress.detail = 'final tables';
-    result.layers.push(await dbtBuild({ layer: 'final' }));
+    result.layers.push(await dbtBuild({ layer: 'final', windows: true }));
     result.finalTables = await summarizeFinalTables();
     progress.status = 'completed';
     progress.detail = `${progress.chunksDone} chunks, ${progress.rows} rows`;

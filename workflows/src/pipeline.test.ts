@@ -60,7 +60,7 @@ function identityActivities(calls: string[]) {
     },
     setWindows: async ({ from, to }: { from: Record<string, string>; to: string }) => {
       calls.push('windows');
-      return [{ source: 'manual', ...(from.manual ? { from: from.manual } : {}), to }];
+      return [{ source: 'manual', ...(from.manual ? { from: from.manual } : {}), to, rows: 2, latest: '2026-02-01T00:00:00.000Z' }];
     },
     checkSources: async () => undefined,
   };
@@ -128,10 +128,10 @@ describe('pipelineRun workflow', () => {
       'release',
     ]);
     const value = result as PipelineResult;
-    // No history: the watermarks came from the warehouse; the new ones are the window's end.
+    // No history: the watermarks came from the warehouse; the new one is the latest row seen.
     expect(value.watermarkOrigin).toBe('warehouse');
     expect(value.windows?.[0]?.from).toBe('2026-01-01T00:00:00.000Z');
-    expect(value.watermarks?.manual).toBe(value.windows?.[0]?.to);
+    expect(value.watermarks?.manual).toBe('2026-02-01T00:00:00.000Z');
     expect(value.layers.map((l) => l.layer)).toEqual(['raw', 'source', 'core', 'final']);
     expect(value.identity?.person?.iterations).toBe(3);
     expect(value.identity?.group).toBeUndefined();

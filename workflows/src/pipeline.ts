@@ -38,7 +38,7 @@ export const { landDemoData, summarizeFinalTables, setWindows, deriveWatermarks,
 // dbt runs for as long as the data needs; the heartbeat timeout notices a dead worker instead.
 export const { dbtBuild } = proxyActivities<PipelineActivities>({
   startToCloseTimeout: '4 hours',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
 });
 
@@ -114,10 +114,16 @@ export async function pipelineRun(input: PipelineInput = {}): Promise<PipelineRe
       },
       (windows) => describeWindows(result, windows),
     );
-    await buildLayers(steps, result, fullRefresh);
+    await buildLayers(steps, result, fullRefresh, true);
     result.finalTables = await step(steps, 'summarize', summarizeFinalTables, describeTables);
-    // Each processed source moves to the upper bound of its window.
-    result.watermarks = Object.fromEntries(result.windows.map((w) => [w.source, w.to]));
+    // Each source moves to the latest synced_at its window held (a row committed later with a
+    // later synced_at is in the next window); a source with nothing new keeps its watermark.
+    const next: WatermarkMap = {};
+    for (const window of result.windows) {
+      const watermark = window.latest ?? window.from;
+      if (watermark) next[window.source] = watermark;
+    }
+    result.watermarks = next;
     upsertMemo({ watermarks: result.watermarks });
     return result;
   } finally {
@@ -160,7 +166,7 @@ function describeWindows(result: PipelineResult, windows: SourceWindow[]): strin
 }
 
 /** The layers in order: dbt for raw, source, core and final; SQL activities for identity. */
-export async function buildLayers(steps: StepProgress[], result: PipelineResult, fullRefresh: boolean): Promise<void> {
+export async function buildLayers(steps: StepProgress[], result: PipelineResult, fullRefresh: boolean, windows = false): Promise<void> {
   for (const layer of LAYERS) {
     // Runs recorded before identity moved to SQL activities built it with dbt; replaying
     // them must take the same path.
@@ -169,7 +175,9 @@ export async function buildLayers(steps: StepProgress[], result: PipelineResult,
       result.identity = await step(steps, 'identity', () => resolveIdentities(fullRefresh, current), describeIdentity);
       continue;
     }
-    result.layers.push(await step(steps, layer, () => dbtBuild({ layer, ...(fullRefresh ? { fullRefresh } : {}) }), describeLayer));
+    result.layers.push(
+      await step(steps, layer, () => dbtBuild({ layer, ...(fullRefresh ? { fullRefresh } : {}), ...(windows ? { windows } : {}) }), describeLayer),
+    );
   }
 }
 

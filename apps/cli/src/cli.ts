@@ -5,6 +5,7 @@ import { CliError } from './errors';
 import type { assetsCommand } from './commands/assets';
 import type { backfillCommand } from './commands/backfill';
 import type { explainCommand } from './commands/explain';
+import type { generateCommand } from './commands/generate';
 import type { ingestCommand } from './commands/ingest';
 import type { queryCommand } from './commands/query';
 import type { runCommand } from './commands/run';
@@ -37,6 +38,7 @@ type Commands = {
   backfill: typeof backfillCommand;
   status: typeof statusCommand;
   assets: typeof assetsCommand;
+  generate: typeof generateCommand;
 };
 const commands: { [K in keyof Commands]: () => Promise<Commands[K]> } = {
   up: async () => (await import('./commands/up')).upCommand,
@@ -48,6 +50,7 @@ const commands: { [K in keyof Commands]: () => Promise<Commands[K]> } = {
   backfill: async () => (await import('./commands/backfill')).backfillCommand,
   status: async () => (await import('./commands/status')).statusCommand,
   assets: async () => (await import('./commands/assets')).assetsCommand,
+  generate: async () => (await import('./commands/generate')).generateCommand,
 };
 
 /** Runs `hcrm` with `argv` (without node and script); resolves to the exit code. */
@@ -60,7 +63,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .description(DESCRIPTION)
     .addHelpText('after', ENVIRONMENT)
     .showSuggestionAfterError()
-    .showHelpAfterError('(run `hcrm --help` to see the commands: up, run, status, schedule, backfill, assets, query, explain, ingest)')
+    .showHelpAfterError('(run `hcrm --help` to see the commands: up, run, status, schedule, backfill, assets, query, explain, ingest, generate)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
 
@@ -106,13 +109,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     command
       .option('--every <interval>', 'run at this interval: 30s, 15m, 1h, 1d')
       .option('--cron <expression>', 'run on this cron expression, e.g. "0 * * * *"')
-      .option('--catchup-window <duration>', 'after an outage, still start missed runs this late (then one run covers the gap)', '10m')
+      .option('--catchup-window <duration>', 'after an outage, still start missed runs this late (default 10m on create)')
       .option('--note <text>', 'a note shown with the schedule');
   const scheduleAction = (action: ScheduleAction) => async (options: { every?: string; cron?: string; catchupWindow?: string; note?: string }) => {
     exitCode = await (await commands.schedule())(getConfig(), io, action, {
       every: options.every,
       cron: options.cron,
-      catchupWindow: options.catchupWindow ?? '10m',
+      catchupWindow: options.catchupWindow,
       note: options.note,
     });
   };
@@ -207,6 +210,60 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         format: options.format,
       });
     });
+
+  const ratio = (name: string) => (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new CliError(`${name} must be a number of at least 0 (got "${v}")`, 2);
+    return n;
+  };
+  program
+    .command('generate')
+    .description('write a synthetic data set (with its ground truth) into the raw tables of every demo source')
+    .requiredOption('--persons <n>', 'how many people: 10 for development, 1000000 for load tests', (v) => positiveInt(v, '--persons'))
+    .option('--seed <n>', 'the same seed gives the same data', (v) => positiveInt(v, '--seed'), 1)
+    .option('--append', 'add a new increment on top of earlier generated data: new people, new events and links for earlier ones')
+    .option('--existing-persons <n>', 'with --append: earlier people who get a new record linking two of their identifiers (default persons/10)', (v) => positiveInt(v, '--existing-persons'))
+    .option('--groups-per-person <x>', 'companies per person', ratio('--groups-per-person'), 0.2)
+    .option('--emails-per-person <x>', 'average emails per person, from 1', ratio('--emails-per-person'), 1.4)
+    .option('--phones-per-person <x>', 'share of people with a phone', ratio('--phones-per-person'), 0.6)
+    .option('--events-per-person <x>', 'manual records per person', ratio('--events-per-person'), 2)
+    .option('--multi-source-share <x>', 'share of companies also in gadget and shopify_partner', ratio('--multi-source-share'), 0.5)
+    .option('--no-noise', 'no case/format variants, junk values or shared generic addresses')
+    .addHelpText(
+      'after',
+      '\nThe truth (which true person or company each identifier belongs to) goes to truth.identifiers; the pipeline never\n' +
+        'reads it; bench/quality compares the resolution with it. Then: npx hcrm run --no-demo-data. See docs/generate.md.',
+    )
+    .action(
+      async (options: {
+        persons: number;
+        seed: number;
+        append?: boolean;
+        existingPersons?: number;
+        groupsPerPerson: number;
+        emailsPerPerson: number;
+        phonesPerPerson: number;
+        eventsPerPerson: number;
+        multiSourceShare: number;
+        noise: boolean;
+      }) => {
+        const generateCommand = await commands.generate();
+        exitCode = await generateCommand(getConfig(), io, {
+          persons: options.persons,
+          seed: options.seed,
+          append: options.append ?? false,
+          existingPersons: options.existingPersons,
+          groupsPerPerson: options.groupsPerPerson,
+          emailsPerPerson: Math.max(1, options.emailsPerPerson),
+          phonesPerPerson: options.phonesPerPerson,
+          userIdsPerPerson: 0.5,
+          eventsPerPerson: options.eventsPerPerson,
+          linkAllShare: 0.9,
+          multiSourceShare: options.multiSourceShare,
+          noise: options.noise,
+        });
+      },
+    );
 
   if (argv.length === 0) {
     program.outputHelp();

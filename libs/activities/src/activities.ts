@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -69,7 +69,9 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
       });
     },
 
-    async dbtBuild({ layer, fullRefresh }) {
+    async dbtBuild({ layer, fullRefresh, windows }) {
+      // A first attempt never continues an earlier invocation's results (see `dbt retry` below).
+      if (Context.current().info.attempt === 1) rmSync(join(deps.config.dbt.targetPath, 'run_results.json'), { force: true });
       if (layer === 'raw') {
         // A registered source that has never landed anything still has (empty) raw tables,
         // so its models build instead of failing on a missing table.
@@ -79,7 +81,7 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
           }
         });
       }
-      return buildLayer(deps.config, layer, dbtSourceList(deps.sources.map((s) => s.definition)), fullRefresh ?? false, (rows) =>
+      return buildLayer(deps.config, layer, dbtSourceList(deps.sources.map((s) => s.definition)), { fullRefresh: fullRefresh ?? false, windows: windows ?? false }, (rows) =>
         withWarehouse(async (warehouse) => recordMaterializations(warehouse, await withTableRowCounts(warehouse, rows))),
       );
     },
@@ -193,12 +195,12 @@ async function buildLayer(
   config: HcrmConfig,
   layer: Layer,
   sourceList: string,
-  fullRefresh: boolean,
+  { fullRefresh, windows }: { fullRefresh: boolean; windows: boolean },
   record: (rows: Materialization[]) => Promise<void>,
 ): Promise<DbtLayerResult> {
   const context = Context.current();
   // HCRM_PIPELINE_WINDOWS: models read the windows the run fixed in ops.pipeline_windows.
-  const dbtEnv = { HCRM_DUCKDB_PATH: config.warehouse.path, HCRM_SOURCES: sourceList, HCRM_PIPELINE_WINDOWS: '1' };
+  const dbtEnv = { HCRM_DUCKDB_PATH: config.warehouse.path, HCRM_SOURCES: sourceList, ...(windows ? { HCRM_PIPELINE_WINDOWS: '1' } : {}) };
   const dbtPaths = {
     executable: config.dbt.executable,
     projectDir: config.dbt.projectDir,
@@ -241,7 +243,7 @@ async function buildLayer(
       // The failing rows of each failed test (an asset check), kept for inspection.
       const names = failedTests.map((node) => node.uniqueId.split('.').at(-2) ?? node.uniqueId);
       const kept = await runDbt({ ...dbtPaths, args: ['test', '--select', ...names, '--store-failures'] }).catch(() => undefined);
-      if (kept) stored = ` Failing rows: select * from dbt_test__audit.<test name> (${names.join(', ')}).`;
+      if (kept) stored = ` Failing rows kept in ${names.map((name) => `dbt_test__audit.${name}`).join(', ')}.`;
     }
     const reason = failed.length
       ? failed.map((node) => `${node.uniqueId}: ${node.message ?? node.status}${node.failures ? ` (${node.failures} failing rows)` : ''}`).join('; ')

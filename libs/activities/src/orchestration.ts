@@ -84,32 +84,46 @@ export async function writeWindows(
   await warehouse.transaction(async () => {
     for (const statement of replaceWindowsSql(windows, input.lookbackMinutes ?? defaultLookbackMinutes, input.runId)) await warehouse.execute(statement);
   });
-  // How many landed rows each window holds: what the run (or backfill chunk) reprocesses.
+  // How many landed rows each window holds, and the latest synced_at among them: what the
+  // run (or backfill chunk) reprocesses, and where the source's next window starts.
   for (const window of windows) {
     const source = sources.find((s) => s.definition.name === window.source);
     let rows = 0;
+    let latest: string | undefined;
     for (const table of source?.definition.rawTables ?? []) {
       if (!(await warehouse.tableExists(RAW_SCHEMA, table.name))) continue;
-      const [row] = await warehouse.query<{ n: number }>(
-        `select count(*) as n from ${rawTableName(table)} as landed, ${WINDOWS_TABLE} as w
+      const [row] = await warehouse.query<{ n: number; latest: string | null }>(
+        `select count(*) as n, strftime(max(landed.synced_at), '%Y-%m-%dT%H:%M:%S.%gZ') as latest
+        from ${rawTableName(table)} as landed, ${WINDOWS_TABLE} as w
         where w.source = ? and landed.synced_at > coalesce(w.lower_bound, cast('1900-01-01' as timestamp)) and landed.synced_at <= w.upper_bound`,
         [window.source],
       );
       rows += Number(row?.n ?? 0);
+      if (row?.latest && (!latest || row.latest > latest)) latest = row.latest;
     }
     window.rows = rows;
+    if (latest) window.latest = latest;
   }
   return windows;
 }
 
 /**
- * Watermarks when no run history has them: the latest `synced_at` per source that the core
- * event log already holds. Nothing is skipped: rows after it are in the next window.
+ * Watermarks when no run history has them: per source, the latest `synced_at` every core
+ * table already holds. Nothing is skipped: rows after it are in the next window.
  */
 export async function deriveWatermarks(warehouse: Warehouse): Promise<WatermarkMap> {
-  if (!(await warehouse.tableExists('core', 'events'))) return {};
+  // The smallest of the per-source maxima over the core tables: a run that built core.events
+  // but failed before the other core models leaves their rows to the next window.
+  const tables = ['events', 'person_identifiers', 'person_traits', 'group_identifiers', 'group_traits', 'membership_identifiers'];
+  const present: string[] = [];
+  for (const table of tables) if (await warehouse.tableExists('core', table)) present.push(table);
+  if (!present.includes('events')) return {};
+  const maxima = present.map((table) => `select source, max(synced_at) as newest from core.${table} group by source`).join(' union all ');
   const rows = await warehouse.query<{ source: string; watermark: string }>(
-    `select source, strftime(max(synced_at), '%Y-%m-%dT%H:%M:%S.%gZ') as watermark from core.events group by source order by source`,
+    `select source, strftime(min(newest), '%Y-%m-%dT%H:%M:%S.%gZ') as watermark
+    from (${maxima}) as per_table
+    where source in (select distinct source from core.events)
+    group by source order by source`,
   );
   return Object.fromEntries(rows.filter((r) => r.watermark).map((r) => [r.source, r.watermark]));
 }

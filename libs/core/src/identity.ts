@@ -68,7 +68,12 @@ export const DEFAULT_IDENTITY_CONFIG: IdentityConfig = {
       '*': { exact: PLACEHOLDERS, regex: [] },
       email: {
         exact: ['test@test.com', 'test@example.com', 'email@example.com', 'noemail@noemail.com', 'none@none.com'],
-        regex: ['^(no-?reply|do-?not-?reply|noemail|none|null|test)@', '@(example\\.(com|org|net)|test\\.com)$'],
+        // Role addresses (info@, sales@, ...) are shared by many people: they link nobody.
+        regex: [
+          '^(no-?reply|do-?not-?reply|noemail|none|null|test)@',
+          '@(example\\.(com|org|net)|test\\.com)$',
+          '^(info|sales|support|admin|contact|hello|office|team|billing|marketing|accounts)@',
+        ],
       },
       phone: { exact: [], regex: ['^\\+?0+$', '^\\+?1?(1234567890|0123456789|5555555555)$'] },
     },

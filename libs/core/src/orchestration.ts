@@ -28,6 +28,8 @@ export interface SourceWindow {
   to: string;
   /** Landed (raw) rows in the window, lookback included, when the window was fixed. */
   rows?: number;
+  /** The latest synced_at among them: the source's next watermark. */
+  latest?: string;
 }
 
 export interface WindowsInput {

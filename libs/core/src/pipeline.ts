@@ -87,8 +87,8 @@ export interface PipelineResult {
   identity?: IdentityRunSummary;
   finalTables: TableCount[];
   /**
-   * The watermarks the next run starts from: for each processed source, the upper bound of
-   * its window. Absent in runs recorded before windows existed.
+   * The watermarks the next run starts from: per source, the latest synced_at its window held
+   * (or its previous watermark when nothing arrived). Absent in runs recorded before windows.
    */
   watermarks?: WatermarkMap;
   /** Where this run's starting watermarks came from, and the windows it processed. */
@@ -104,8 +104,11 @@ export interface PipelineResult {
 export interface PipelineActivities {
   /** Lands the bundled demo rows of every registered source into its raw tables. */
   landDemoData(): Promise<LandResult>;
-  /** Runs `dbt build` for one layer. The worker holds no DuckDB handle while dbt runs. */
-  dbtBuild(input: { layer: Layer; fullRefresh?: boolean }): Promise<DbtLayerResult>;
+  /**
+   * Runs `dbt build` for one layer. With `windows`, the models read the windows the run fixed
+   * (ops.pipeline_windows); runs recorded before windows existed build without them.
+   */
+  dbtBuild(input: { layer: Layer; fullRefresh?: boolean; windows?: boolean }): Promise<DbtLayerResult>;
   /** Drops every identity table, so the next batch resolves all of history from scratch. */
   identityReset(): Promise<void>;
   /** Stages an entity type's new identifiers and the contracted graph they form. */

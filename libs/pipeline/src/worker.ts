@@ -48,5 +48,8 @@ export async function createPipelineWorker({ config, connection, client, wrapAct
     workflowsPath: createRequire(import.meta.url).resolve('@hcrm/workflows'),
     activities: wrapActivities ? wrapActivities(activities) : activities,
     maxConcurrentActivityTaskExecutions: 1,
+    // Heartbeats (dbt's progress) reach the server every few seconds, so a cancellation
+    // reaches a running dbt within seconds (the default throttle is up to 60 s).
+    maxHeartbeatThrottleInterval: '3 seconds',
   });
 }

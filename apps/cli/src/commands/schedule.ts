@@ -10,9 +10,12 @@ export type ScheduleAction = 'create' | 'update' | 'describe' | 'pause' | 'unpau
 export interface ScheduleSpecOptions {
   every?: string;
   cron?: string;
-  catchupWindow: string;
+  /** Default 10m on create; update keeps the schedule's own unless given. */
+  catchupWindow?: string;
   note?: string;
 }
+
+const DEFAULT_CATCHUP_WINDOW = '10m';
 
 /**
  * `hcrm schedule <action>`: the Temporal Schedule that runs the pipeline of this state dir.
@@ -28,6 +31,9 @@ export async function scheduleCommand(config: HcrmConfig, io: CliIo, action: Sch
       case 'create':
       case 'update': {
         const spec = specFrom(options);
+        if (options.cron && !/^(\S+\s+){4,6}\S+$|^@\w+$/.test(options.cron.trim())) {
+          throw new CliError(`--cron must be a cron expression of 5 to 7 fields, e.g. "0 * * * *" (got "${options.cron}")`, 2);
+        }
         const existing = await handle.describe().catch((error: unknown) => {
           if (error instanceof ScheduleNotFoundError) return undefined;
           throw error;
@@ -37,20 +43,20 @@ export async function scheduleCommand(config: HcrmConfig, io: CliIo, action: Sch
           await handle.update((previous) => ({
             ...previous,
             spec,
-            policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: options.catchupWindow },
+            policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP, ...(options.catchupWindow ? { catchupWindow: options.catchupWindow } : {}) },
           }));
-          io.stdout(`Updated schedule ${id}: ${describeSpec(options)}, catch-up window ${options.catchupWindow}.\n`);
+          io.stdout(`Updated schedule ${id}: ${describeSpec(options)}${options.catchupWindow ? `, catch-up window ${options.catchupWindow}` : ''}.\n`);
         } else {
           const input: PipelineInput = { landDemoData: false };
           const create: ScheduleOptions = {
             scheduleId: id,
             spec,
             action: { type: 'startWorkflow', workflowType: PIPELINE_WORKFLOW, taskQueue: config.temporal.taskQueue, workflowId: `${id}-run`, args: [input] },
-            policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: options.catchupWindow },
+            policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: options.catchupWindow ?? DEFAULT_CATCHUP_WINDOW },
             state: { note: options.note ?? 'created by hcrm schedule create' },
           };
           await server.client.schedule.create(create);
-          io.stdout(`Created schedule ${id}: ${describeSpec(options)}, catch-up window ${options.catchupWindow}.\n`);
+          io.stdout(`Created schedule ${id}: ${describeSpec(options)}, catch-up window ${options.catchupWindow ?? DEFAULT_CATCHUP_WINDOW}.\n`);
         }
         io.stdout('Scheduled runs need a worker on the task queue: keep `npx hcrm up` (or the standalone worker) running.\n');
         break;
@@ -76,7 +82,7 @@ export async function scheduleCommand(config: HcrmConfig, io: CliIo, action: Sch
       case 'delete':
         await describeOrFail(handle.describe(), id);
         await handle.delete();
-        io.stdout(`Deleted schedule ${id}. A schedule created again continues from the last run's watermarks in the warehouse.\n`);
+        io.stdout(`Deleted schedule ${id}. A schedule created again continues from the latest successful run's watermarks.\n`);
         break;
     }
     return 0;

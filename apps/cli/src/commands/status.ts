@@ -71,7 +71,7 @@ export async function statusCommand(config: HcrmConfig, io: CliIo, options: { js
       `Warehouse  ${lock}`,
       '',
       latest
-        ? `Watermarks of the latest successful run ${latest.workflowId} (closed ${latest.closeTime?.toISOString() ?? '?'}); the next run starts after them:`
+        ? `Watermarks of the latest successful run ${latest.workflowId} (closed ${latest.closeTime?.toISOString() ?? '?'}); \`hcrm run\` starts after them (scheduled runs: after the schedule's last run's):`
         : 'Watermarks: no successful run yet; the next run derives them from the warehouse.',
       ...(latest?.result.watermarks ? [formatTable(Object.entries(latest.result.watermarks).map(([source, watermark]) => ({ source, watermark }))).trimEnd()] : []),
       '',

@@ -29,6 +29,15 @@ final as (
         cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as _ingested_at
     from latest
     where import_rank = 1
+    {%- if is_incremental() %}
+        -- A backfill re-reads old imports: never let one replace a newer version already kept.
+        and not exists (
+            select 1 from {{ this }} as kept
+            where kept.id = latest.id
+                and (kept.synced_at > latest.synced_at
+                    or (kept.synced_at = latest.synced_at and kept.line_number > latest.line_number))
+        )
+    {%- endif %}
 )
 
 select * from final

@@ -36,6 +36,10 @@ parsed as (
         cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as _ingested_at
     from deduplicated
     where copy_rank = 1
+    {%- if is_incremental() %}
+        -- A backfill re-reads old copies: never let one replace a copy synced later.
+        and not exists (select 1 from {{ this }} as kept where kept.event_id = deduplicated.event_id and kept.synced_at > deduplicated.synced_at)
+    {%- endif %}
 ),
 
 final as (
