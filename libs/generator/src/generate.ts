@@ -27,7 +27,7 @@ export interface GenerateOptions {
   /** The first person and company numbers (for --append). */
   personOffset: number;
   groupOffset: number;
-  /** synced_at of the generated rows is within the hour before this time. */
+  /** synced_at of the generated rows is within the 5 minutes before this time (inside the default lookback). */
   syncedBefore: Date;
 }
 
@@ -155,7 +155,8 @@ export function* generate(options: GenerateOptions): Generator<GeneratedChunk> {
       shopify_partner_app_events_raw: [],
     };
     const truth: TruthRow[] = [];
-    const syncedAt = () => new Date(end - Math.floor(random() * 3_600_000)).toISOString();
+    // Out of order, but within the default lookback: an increment is never older than what was processed.
+    const syncedAt = () => new Date(end - Math.floor(random() * 300_000)).toISOString();
     const occurredAt = () => new Date(Date.UTC(2025, 0, 1) + Math.floor(random() * 364 * 86_400_000)).toISOString();
     const push = (table: string, rows: readonly Row[]) => {
       const list = tables[table] as Row[];
