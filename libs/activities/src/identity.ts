@@ -145,14 +145,16 @@ export interface QuarantinedEdge {
  * quarantined. Returns the label of every node of those components after the split, and the
  * refused edges.
  */
+type NodeKey = string | number;
+
 export function splitByLimits(
-  nodeValues: ReadonlyArray<{ node: string; identifier_type: string | null; identifier_value: string | null }>,
-  edges: ReadonlyArray<{ edge_id: string; a_node: string; b_node: string; a_type: string; a_value: string; b_type: string; b_value: string }>,
+  nodeValues: ReadonlyArray<{ node: NodeKey; identifier_type: string | null; identifier_value: string | null }>,
+  edges: ReadonlyArray<{ edge_id: string; a_node: NodeKey; b_node: NodeKey; a_type: string; a_value: string; b_type: string; b_value: string }>,
   limits: Record<string, number>,
   entity: EntityType,
-): { labels: Map<string, string>; quarantined: QuarantinedEdge[] } {
-  const parent = new Map<string, string>();
-  const values = new Map<string, Map<string, string[]>>();
+): { labels: Map<NodeKey, NodeKey>; quarantined: QuarantinedEdge[] } {
+  const parent = new Map<NodeKey, NodeKey>();
+  const values = new Map<NodeKey, Map<string, string[]>>();
   for (const row of nodeValues) {
     if (!parent.has(row.node)) parent.set(row.node, row.node);
     if (row.identifier_type === null || row.identifier_value === null) continue;
@@ -160,7 +162,7 @@ export function splitByLimits(
     if (!byType) values.set(row.node, (byType = new Map()));
     byType.set(row.identifier_type, [...(byType.get(row.identifier_type) ?? []), row.identifier_value]);
   }
-  const find = (node: string): string => {
+  const find = (node: NodeKey): NodeKey => {
     let root = node;
     while (parent.get(root) !== root) root = parent.get(root) ?? root;
     let current = node;
@@ -202,7 +204,7 @@ export function splitByLimits(
     values.set(root, merged);
     values.delete(child);
   }
-  const labels = new Map<string, string>();
+  const labels = new Map<NodeKey, NodeKey>();
   for (const node of parent.keys()) labels.set(node, find(node));
   return { labels, quarantined };
 }
@@ -237,15 +239,19 @@ export async function applyIdentityBatch(
     const count = (await scalar<number>(warehouse, `select count(*) as n from ${tableName(entity, 'cc_violating')}`, 'n')) ?? 0;
     if (count > 0) {
       const violating = tableName(entity, 'cc_violating');
-      const nodeValues = await warehouse.query<{ node: string; identifier_type: string | null; identifier_value: string | null }>(
+      const nodeValues = await warehouse.query<{ node: number; identifier_type: string | null; identifier_value: string | null }>(
         violatingNodeValuesSql(entity, Object.keys(config.limits), violating),
       );
-      const edges = await warehouse.query<{ edge_id: string; a_node: string; b_node: string; a_type: string; a_value: string; b_type: string; b_value: string }>(
+      const edges = await warehouse.query<{ edge_id: string; a_node: number; b_node: number; a_type: string; a_value: string; b_type: string; b_value: string }>(
         violatingEdgesSql(entity, violating),
       );
       const split = splitByLimits(nodeValues, edges, config.limits, entity);
       quarantined = split.quarantined;
-      await warehouse.bulkInsert(['node', 'label'], [...split.labels], (staging) => `create or replace table ${tableName(entity, 'cc_override')} as select node, label from ${staging}`);
+      await warehouse.bulkInsert(
+        ['node', 'label'],
+        [...split.labels],
+        (staging) => `create or replace table ${tableName(entity, 'cc_override')} as select cast(node as bigint) as node, cast(label as bigint) as label from ${staging}`,
+      );
       withOverrides = split.labels.size > 0;
     }
     await warehouse.execute(`drop table if exists ${tableName(entity, 'cc_violating')}`);

@@ -264,7 +264,8 @@ with touched as (
 select row_id, event_id, source, occurred_at, identifier_type, identifier_value
 from ${t(entity, 'batch')}
 where not blocked
-union
+-- (no duplicate removal here: the nodes and edges built from these rows deduplicate)
+union all
 select seen.row_id, seen.event_id, seen.source, seen.occurred_at, seen.identifier_type, seen.identifier_value
 from ${t(entity, 'observations')} as seen
 inner join touched on touched.row_id = seen.row_id
@@ -322,9 +323,10 @@ where edge_id in (select edge_id from ${t(entity, 'edges')})`;
 }
 
 /**
- * The contracted graph's nodes: each identifier of the batch is its entity's node when it
- * already belongs to one (`e:<entity id>`: prior components enter as single nodes), else a
- * node of its own (`i:<identifier key>`).
+ * The contracted graph's nodes, numbered: each identifier of the batch is its entity's node
+ * when it already belongs to one (prior components enter as single nodes, numbered from 1),
+ * else a node of its own (numbered from -1 down). Integer nodes keep the label rounds cheap;
+ * the numbers mean nothing beyond one run (entity ids come from seeds, not labels).
  */
 export function stageComponentNodesSql(entity: EntityType): string {
   return `create or replace table ${t(entity, 'cc_nodes')} as
@@ -332,13 +334,24 @@ with identifiers as (
     select identifier_type, identifier_value, min(occurred_at) as first_occurred_at
     from ${t(entity, 'batch_rows')}
     group by identifier_type, identifier_value
+),
+joined as (
+    select identifiers.*, known.entity_id
+    from identifiers
+    left join ${t(entity, 'map')} as known
+        on known.identifier_type = identifiers.identifier_type and known.identifier_value = identifiers.identifier_value
+),
+entity_nodes as (
+    select entity_id, row_number() over () as node
+    from (select distinct entity_id from joined where entity_id is not null) as touched
 )
-select identifiers.identifier_type, identifiers.identifier_value, identifiers.first_occurred_at, known.entity_id,
-    case when known.entity_id is null then 'i:' || ${identifierKeySql('identifiers.identifier_type', 'identifiers.identifier_value')}
-        else 'e:' || known.entity_id end as node
-from identifiers
-left join ${t(entity, 'map')} as known
-    on known.identifier_type = identifiers.identifier_type and known.identifier_value = identifiers.identifier_value`;
+select joined.identifier_type, joined.identifier_value, joined.first_occurred_at, joined.entity_id, entity_nodes.node
+from joined
+inner join entity_nodes on entity_nodes.entity_id = joined.entity_id
+union all
+select identifier_type, identifier_value, first_occurred_at, entity_id, -row_number() over () as node
+from joined
+where entity_id is null`;
 }
 
 /** Both directions of every new edge between two different nodes of the contracted graph. */
