@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '@hcrm/core';
+import { DEFAULT_IDENTITY_CONFIG, seededRandom, type IdentityConfig } from '@hcrm/core';
 import { blockedSql, normalizeIdentifierSql, sqlString } from '@hcrm/sql';
 import { openDuckDbWarehouse, type Warehouse } from '@hcrm/warehouse';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,17 +16,6 @@ const NO_LIMITS: IdentityConfig = {
   person: { ...DEFAULT_IDENTITY_CONFIG.person, limits: {} },
 };
 
-/** A small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Plain union-find over the identifiers of the rows: the reference partition. */
 function referencePartition(rows: readonly CoreIdentifierRow[]): string[][] {
@@ -100,7 +89,7 @@ describe('identity resolution SQL on DuckDB', () => {
 
   it('matches a plain union-find after every batch of random graphs (ids ignored), and never changes an id', async () => {
     for (const seed of [1, 2, 3, 4, 5]) {
-      const next = random(seed);
+      const next = seededRandom(seed);
       // A fresh warehouse per seed: drop what the previous seed resolved.
       await warehouse.execute('drop schema if exists identity cascade');
       await warehouse.execute('delete from core.person_identifiers');

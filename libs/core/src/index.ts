@@ -5,3 +5,4 @@ export * from './source';
 export * from './identity';
 export * from './orchestration';
 export * from './assets';
+export * from './random';

@@ -1,3 +1,4 @@
+import { seededRandom } from '@hcrm/core';
 import type { ManualRecord } from '@hcrm/source-manual';
 import { flattenRecord } from '@hcrm/source-manual';
 
@@ -66,17 +67,6 @@ export interface GeneratedChunk {
   persons: number;
 }
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface PersonIds {
   id: string;
@@ -145,7 +135,7 @@ export function* generate(options: GenerateOptions): Generator<GeneratedChunk> {
   let recordNo = 0;
   let lastGroup = options.groupOffset - 1;
   for (let start = 0; start < options.persons; start += CHUNK_PERSONS) {
-    const random = prng(options.seed * 1_000_003 + options.personOffset + start);
+    const random = seededRandom(options.seed * 1_000_003 + options.personOffset + start);
     const count = Math.min(CHUNK_PERSONS, options.persons - start);
     const tables: Record<string, Row[]> = {
       manual_records_raw: [],

@@ -427,6 +427,18 @@ export function swapLabelsSql(entity: EntityType): string[] {
   return [`create or replace table ${t(entity, 'cc_labels')} as select * from ${t(entity, 'cc_next')}`];
 }
 
+/** The values of limited types each node holds: an entity node its entity's, a new identifier itself. */
+function nodeValuesSql(entity: EntityType, types: readonly string[]): string {
+  return `select nodes.node, held.identifier_type, held.identifier_value
+    from (select distinct node, entity_id from ${t(entity, 'cc_nodes')} where entity_id is not null) as nodes
+    inner join ${t(entity, 'map')} as held on held.entity_id = nodes.entity_id
+    where held.identifier_type in ${inList(types)}
+    union
+    select node, identifier_type, identifier_value
+    from ${t(entity, 'cc_nodes')}
+    where entity_id is null and identifier_type in ${inList(types)}`;
+}
+
 /**
  * The components that would break a per-type limit: the distinct values of a limited type
  * summed over the component's nodes (an entity node counts the values it already holds).
@@ -436,14 +448,7 @@ export function limitViolationsSql(entity: EntityType, limits: Record<string, nu
   if (!types.length) return undefined;
   const limitCase = `case ${types.map((type) => `when identifier_type = ${sqlString(type)} then ${limits[type]}`).join(' ')} end`;
   return `with node_values as (
-    select nodes.node, held.identifier_type, held.identifier_value
-    from (select distinct node, entity_id from ${t(entity, 'cc_nodes')} where entity_id is not null) as nodes
-    inner join ${t(entity, 'map')} as held on held.entity_id = nodes.entity_id
-    where held.identifier_type in ${inList(types)}
-    union
-    select node, identifier_type, identifier_value
-    from ${t(entity, 'cc_nodes')}
-    where entity_id is null and identifier_type in ${inList(types)}
+    ${nodeValuesSql(entity, types)}
 ),
 per_component as (
     select labels.label, node_values.identifier_type, count(*) as n
@@ -460,14 +465,7 @@ export function violatingNodeValuesSql(entity: EntityType, limitedTypes: readonl
 from ${t(entity, 'cc_labels')} as labels
 inner join ${labelsTable} as violating on violating.label = labels.label
 left join (
-    select nodes.node, held.identifier_type, held.identifier_value
-    from (select distinct node, entity_id from ${t(entity, 'cc_nodes')} where entity_id is not null) as nodes
-    inner join ${t(entity, 'map')} as held on held.entity_id = nodes.entity_id
-    where held.identifier_type in ${inList(limitedTypes)}
-    union
-    select node, identifier_type, identifier_value
-    from ${t(entity, 'cc_nodes')}
-    where entity_id is null and identifier_type in ${inList(limitedTypes)}
+    ${nodeValuesSql(entity, limitedTypes)}
 ) as node_values on node_values.node = labels.node
 order by labels.node`;
 }

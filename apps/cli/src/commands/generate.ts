@@ -1,10 +1,10 @@
 import type { HcrmConfig } from '@hcrm/config';
 import { appendExistingPersonRecords, generateInto, type GenerateOptions, type GenerateProgress } from '@hcrm/generator';
 import { registeredSources } from '@hcrm/pipeline';
-import { openDuckDbWarehouse, WarehouseBusyError, type Warehouse } from '@hcrm/warehouse';
 import { CliError } from '../errors';
 import { formatSeconds } from '../format';
 import type { CliIo } from '../io';
+import { openWritableWarehouse } from './query';
 
 export type GenerateCommandOptions = Omit<GenerateOptions, 'personOffset' | 'groupOffset' | 'syncedBefore'> & {
   append: boolean;
@@ -17,13 +17,7 @@ export type GenerateCommandOptions = Omit<GenerateOptions, 'personOffset' | 'gro
  * truth.identifiers; then `hcrm run --no-demo-data` builds it. Deterministic for a seed.
  */
 export async function generateCommand(config: HcrmConfig, io: CliIo, options: GenerateCommandOptions): Promise<number> {
-  let warehouse: Warehouse;
-  try {
-    warehouse = await openDuckDbWarehouse({ path: config.warehouse.path });
-  } catch (error) {
-    if (error instanceof WarehouseBusyError) throw new CliError(error.message);
-    throw error;
-  }
+  const warehouse = await openWritableWarehouse(config);
   try {
     const syncedBefore = new Date();
     const summary = await generateInto(warehouse, registeredSources, { ...options, syncedBefore }, progressPrinter(io)).catch((error: unknown) => {

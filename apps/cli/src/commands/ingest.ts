@@ -14,16 +14,10 @@ import {
   type FlatRecord,
   type ReadProgress,
 } from '@hcrm/source-manual';
-import {
-  ensureRawTable,
-  insertRawRows,
-  openDuckDbWarehouse,
-  WarehouseBusyError,
-  type SqlValue,
-  type Warehouse,
-} from '@hcrm/warehouse';
+import { ensureRawTable, insertRawRows, type SqlValue } from '@hcrm/warehouse';
 import { CliError } from '../errors';
 import type { CliIo } from '../io';
+import { openWritableWarehouse } from './query';
 
 export interface IngestOptions {
   strict: boolean;
@@ -79,13 +73,7 @@ export async function ingestCommand(
     throw translateImportError(error);
   }
 
-  let warehouse: Warehouse;
-  try {
-    warehouse = await openDuckDbWarehouse({ path: config.warehouse.path });
-  } catch (error) {
-    if (error instanceof WarehouseBusyError) throw new CliError(error.message);
-    throw error;
-  }
+  const warehouse = await openWritableWarehouse(config);
   try {
     await warehouse.transaction(async () => {
       for (const table of [...manual.rawTables, MANUAL_REJECTS_TABLE]) await ensureRawTable(warehouse, table);

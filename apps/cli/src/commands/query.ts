@@ -22,6 +22,16 @@ export async function openReadOnlyWarehouse(config: HcrmConfig): Promise<Warehou
   }
 }
 
+/** The warehouse for a loader (ingest, generate): writable; a busy file is a plain CLI error. */
+export async function openWritableWarehouse(config: HcrmConfig): Promise<Warehouse> {
+  try {
+    return await openDuckDbWarehouse({ path: config.warehouse.path });
+  } catch (error) {
+    if (error instanceof WarehouseBusyError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
 /** `hcrm query "<sql>"`: read-only SQL against the warehouse, as a table or `--json`. */
 export async function queryCommand(config: HcrmConfig, io: CliIo, sql: string, options: { json: boolean }): Promise<number> {
   const warehouse = await openReadOnlyWarehouse(config);
