@@ -229,6 +229,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--events-per-person <x>', 'manual records per person', ratio('--events-per-person'), 2)
     .option('--multi-source-share <x>', 'share of companies also in gadget and shopify_partner', ratio('--multi-source-share'), 0.5)
     .option('--no-noise', 'no case/format variants, junk values or shared generic addresses')
+    .option('--synced-before <time>', 'stamp synced_at within the 5 minutes before this ISO time (default now)')
     .addHelpText(
       'after',
       '\nThe truth (which true person or company each identifier belongs to) goes to truth.identifiers; the pipeline never\n' +
@@ -246,7 +247,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         eventsPerPerson: number;
         multiSourceShare: number;
         noise: boolean;
+        syncedBefore?: string;
       }) => {
+        const syncedBefore = options.syncedBefore ? new Date(options.syncedBefore) : undefined;
+        if (syncedBefore && Number.isNaN(syncedBefore.getTime())) throw new CliError(`--synced-before must be an ISO time (got "${options.syncedBefore}")`, 2);
         const generateCommand = await commands.generate();
         exitCode = await generateCommand(getConfig(), io, {
           persons: options.persons,
@@ -261,6 +265,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           linkAllShare: 0.9,
           multiSourceShare: options.multiSourceShare,
           noise: options.noise,
+          syncedBefore,
         });
       },
     );

@@ -167,6 +167,7 @@ export function* generate(options: GenerateOptions): Generator<GeneratedChunk> {
       const domain = `company${group}.com`;
       const keys = person.identifiers.map(([t, v]) => `${t}:${v}`);
       const recordKeys: string[][] = [];
+      const ownTruthFrom = truth.length;
       const events = Math.max(1, Math.round(options.eventsPerPerson * (0.5 + random())));
       for (let e = 0; e < events; e += 1) {
         // The first record usually names everything; later ones a random one or two.
@@ -210,7 +211,7 @@ export function* generate(options: GenerateOptions): Generator<GeneratedChunk> {
       }
       // Which of the person's identifiers the data links (truth for "linkable" recall).
       const parts = linkableParts(keys, recordKeys);
-      for (const t of truth) {
+      for (const t of truth.slice(ownTruthFrom)) {
         if (t.true_id === person.id && t.linkable_id === '') {
           const canonical = person.identifiers.find(([ct, cv]) => ct === t.identifier_type && normalizeLoose(ct, cv) === normalizeLoose(ct, t.raw_value));
           t.linkable_id = canonical ? `${person.id}#${parts.get(`${canonical[0]}:${canonical[1]}`) ?? ''}` : person.id;

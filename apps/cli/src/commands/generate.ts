@@ -9,6 +9,8 @@ import { openWritableWarehouse } from './query';
 export type GenerateCommandOptions = Omit<GenerateOptions, 'personOffset' | 'groupOffset' | 'syncedBefore'> & {
   append: boolean;
   existingPersons?: number;
+  /** Default: now. */
+  syncedBefore?: Date;
 };
 
 /**
@@ -19,7 +21,7 @@ export type GenerateCommandOptions = Omit<GenerateOptions, 'personOffset' | 'gro
 export async function generateCommand(config: HcrmConfig, io: CliIo, options: GenerateCommandOptions): Promise<number> {
   const warehouse = await openWritableWarehouse(config);
   try {
-    const syncedBefore = new Date();
+    const syncedBefore = options.syncedBefore ?? new Date();
     const summary = await generateInto(warehouse, registeredSources, { ...options, syncedBefore }, progressPrinter(io)).catch((error: unknown) => {
       throw new CliError(error instanceof Error ? error.message : String(error));
     });
