@@ -83,10 +83,14 @@ for (const persons of sizes) {
   const stateDir = mkdtempSync(join(tmpdir(), `hcrm-bench-scale-${persons}-`));
   const env = { HCRM_STATE_DIR: stateDir };
   console.error(`\n== ${persons.toLocaleString('en-US')} persons (state ${stateDir})`);
-  // The base is synced two hours ago, so the increment's window (latest base row minus the
-  // 10-minute lookback, now] holds the new rows only, as in a pipeline that runs regularly.
+  // The base was synced over the day that ended two hours ago, so the increment's window
+  // (latest base row minus the 10-minute lookback, now] holds the new rows and the base's last
+  // ten minutes, as in a pipeline that runs regularly.
   const baseSyncedBefore = new Date(Date.now() - 2 * 3_600_000).toISOString();
-  const generated = await measure(['generate', '--persons', String(persons), '--seed', '7', '--synced-before', baseSyncedBefore], env);
+  const generated = await measure(
+    ['generate', '--persons', String(persons), '--seed', '7', '--synced-before', baseSyncedBefore, '--synced-spread', '1440'],
+    env,
+  );
   console.error(generated.stdout.trim());
   const full = await measure(['run', '--no-demo-data'], env);
   const fullSteps = stepSeconds(full.stdout);

@@ -229,7 +229,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--events-per-person <x>', 'manual records per person', ratio('--events-per-person'), 2)
     .option('--multi-source-share <x>', 'share of companies also in gadget and shopify_partner', ratio('--multi-source-share'), 0.5)
     .option('--no-noise', 'no case/format variants, junk values or shared generic addresses')
-    .option('--synced-before <time>', 'stamp synced_at within the 5 minutes before this ISO time (default now)')
+    .option('--synced-before <time>', 'stamp synced_at before this ISO time (default now)')
+    .option('--synced-spread <minutes>', 'spread synced_at over this many minutes before --synced-before', ratio('--synced-spread'), 5)
     .addHelpText(
       'after',
       '\nThe truth (which true person or company each identifier belongs to) goes to truth.identifiers; the pipeline never\n' +
@@ -248,6 +249,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         multiSourceShare: number;
         noise: boolean;
         syncedBefore?: string;
+        syncedSpread: number;
       }) => {
         const syncedBefore = options.syncedBefore ? new Date(options.syncedBefore) : undefined;
         if (syncedBefore && Number.isNaN(syncedBefore.getTime())) throw new CliError(`--synced-before must be an ISO time (got "${options.syncedBefore}")`, 2);
@@ -266,6 +268,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           multiSourceShare: options.multiSourceShare,
           noise: options.noise,
           syncedBefore,
+          syncedSpreadMinutes: options.syncedSpread,
         });
       },
     );

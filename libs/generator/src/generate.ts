@@ -28,8 +28,10 @@ export interface GenerateOptions {
   /** The first person and company numbers (for --append). */
   personOffset: number;
   groupOffset: number;
-  /** synced_at of the generated rows is within the 5 minutes before this time (inside the default lookback). */
+  /** synced_at of the generated rows is within `syncedSpreadMinutes` before this time. */
   syncedBefore: Date;
+  /** Default 5: inside the default lookback, so an increment is never older than what was processed. */
+  syncedSpreadMinutes: number;
 }
 
 export const DEFAULT_GENERATE_OPTIONS: Omit<GenerateOptions, 'persons' | 'syncedBefore'> = {
@@ -44,6 +46,7 @@ export const DEFAULT_GENERATE_OPTIONS: Omit<GenerateOptions, 'persons' | 'synced
   noise: true,
   personOffset: 0,
   groupOffset: 0,
+  syncedSpreadMinutes: 5,
 };
 
 type Row = Record<string, string | number | boolean | null>;
@@ -145,8 +148,8 @@ export function* generate(options: GenerateOptions): Generator<GeneratedChunk> {
       shopify_partner_app_events_raw: [],
     };
     const truth: TruthRow[] = [];
-    // Out of order, but within the default lookback: an increment is never older than what was processed.
-    const syncedAt = () => new Date(end - Math.floor(random() * 300_000)).toISOString();
+    // Out of order; by default within the lookback, so an increment is never older than what was processed.
+    const syncedAt = () => new Date(end - Math.floor(random() * options.syncedSpreadMinutes * 60_000)).toISOString();
     const occurredAt = () => new Date(Date.UTC(2025, 0, 1) + Math.floor(random() * 364 * 86_400_000)).toISOString();
     const push = (table: string, rows: readonly Row[]) => {
       const list = tables[table] as Row[];
