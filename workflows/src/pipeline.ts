@@ -9,6 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  describeWatermarkOrigin,
   ENTITY_TYPES,
   LAYERS,
   rootCauseMessage,
@@ -150,19 +151,9 @@ async function startingWatermarks(input: PipelineInput, fullRefresh: boolean): P
   return { watermarks: derived, origin: Object.keys(derived).length ? 'warehouse' : 'none' };
 }
 
-const ORIGIN_TEXT: Record<WatermarkOrigin, string> = {
-  'previous-run': 'from the previous run',
-  schedule: "from the schedule's last completed run",
-  warehouse: 'derived from the warehouse (no run history)',
-  none: 'none yet: everything is new',
-  'full-refresh': 'ignored (full refresh)',
-};
-
 function describeWindows(result: PipelineResult, windows: SourceWindow[]): string {
-  const origin = result.watermarkOrigin ? ORIGIN_TEXT[result.watermarkOrigin] : '';
-  const from = result.watermarksFrom ? ` ${result.watermarksFrom}` : '';
   const bounds = windows.map((w) => `${w.source} (${w.from ?? 'start'}, ${w.to}]${w.rows === undefined ? '' : ` ${w.rows} rows`}`).join(', ');
-  return `watermarks ${origin}${from}; ${bounds}`;
+  return `watermarks ${describeWatermarkOrigin(result.watermarkOrigin, result.watermarksFrom)}; ${bounds}`;
 }
 
 /** The layers in order: dbt for raw, source, core and final; SQL activities for identity. */

@@ -40,6 +40,7 @@ import {
   violatingEdgesSql,
   violatingNodeValuesSql,
   IDENTITY_SCHEMA,
+  nowSql,
 } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 
@@ -277,18 +278,7 @@ export async function applyIdentityBatch(
             inner join ${tableName(entity, 'assign')} as assign on assign.label = resolved.label
             where nodes.entity_id is not null and nodes.entity_id <> assign.entity_id) as merges`)
   )[0] ?? {};
-  const summary: IdentityApplied = {
-    entityType: entity,
-    batchRows: Number(stats.batch_rows ?? 0),
-    blocked: Number(stats.blocked ?? 0),
-    newIdentifiers: Number(counts.new_identifiers ?? 0),
-    newEdges: Number(counts.new_edges ?? 0),
-    newEntities: Number(counts.new_entities ?? 0),
-    merges: Number(counts.merges ?? 0),
-    quarantined: quarantined.length,
-    iterations,
-    watermark: (stats.watermark as string | null) ?? undefined,
-  };
+  const summary = runSummary(entity, { ...stats, ...counts, quarantined: quarantined.length, iterations });
 
   await warehouse.transaction(async () => {
     await warehouse.execute(insertObservationsSql(entity, runId));
@@ -297,7 +287,7 @@ export async function applyIdentityBatch(
     await warehouse.execute(insertEdgesSql(entity, runId, quarantined.length > 0));
     if (quarantined.length) await warehouse.execute(quarantineLimitEdgesSql(entity, dialect, runId));
     await warehouse.execute(
-      `insert into ${IDENTITY_SCHEMA}.identity_runs values (${sqlString(runId)}, ${sqlString(entity)}, null, ${nowSql}, cast(? as timestamp), ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `insert into ${IDENTITY_SCHEMA}.identity_runs values (${sqlString(runId)}, ${sqlString(entity)}, null, ${nowSql(dialect)}, cast(? as timestamp), ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         summary.watermark ?? null,
         summary.batchRows,
@@ -315,8 +305,7 @@ export async function applyIdentityBatch(
   return summary;
 }
 
-const nowSql = `cast(timezone('UTC', current_timestamp) as timestamp)`;
-
+/** An identity_runs row, or the same fields just counted, as the run's summary. */
 function runSummary(entity: EntityType, row: Record<string, unknown>): IdentityApplied {
   return {
     entityType: entity,
@@ -348,7 +337,7 @@ export async function stageMemberships(warehouse: Warehouse, config: IdentityCon
     await warehouse.execute(deleteSupersededMembershipsSql(warehouse.dialect, watermark));
     await warehouse.execute(stageMembershipsSql(warehouse.dialect, runId, config.phoneDefaultRegion, watermark));
     await warehouse.execute(
-      `insert into ${IDENTITY_SCHEMA}.identity_runs (run_id, entity_type, finished_at, watermark, batch_rows) values (?, 'membership', ${nowSql}, cast(? as timestamp), ?)`,
+      `insert into ${IDENTITY_SCHEMA}.identity_runs (run_id, entity_type, finished_at, watermark, batch_rows) values (?, 'membership', ${nowSql(warehouse.dialect)}, cast(? as timestamp), ?)`,
       [runId, newWatermark ?? null, rows],
     );
   });

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { DbtNodeSummary, Materialization } from '@hcrm/core';
 import { readManifest, relationNames } from '@hcrm/dbt';
-import { createOpsTablesSql, MATERIALIZATIONS_TABLE, quoteIdent } from '@hcrm/sql';
+import { createOpsTablesSql, MATERIALIZATIONS_TABLE, nowSql, quoteIdent } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 
 /** The workflow execution of the running activity (or a placeholder outside one, in tests). */
@@ -25,7 +25,7 @@ export async function recordMaterializations(warehouse: Warehouse, rows: readonl
     rows.map((m) => [run.runId, run.workflowId, m.asset, m.layer, m.kind, m.status, m.rows ?? null, m.seconds ?? null, m.check ?? null]),
     (staging) => `insert into ${MATERIALIZATIONS_TABLE}
       select run_id, workflow_id, asset, layer, kind, status, cast(rows_written as bigint), cast(seconds as double),
-          cast(timezone('UTC', current_timestamp) as timestamp), check_name
+          ${nowSql(warehouse.dialect)}, check_name
       from ${staging}`,
   );
 }

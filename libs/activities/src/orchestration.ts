@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { RAW_SCHEMA, type LockOwner, type RegisteredSource, type SourceWindow, type WatermarkMap, type WindowsInput } from '@hcrm/core';
-import { createOpsTablesSql, LOCK_TABLE, rawTableName, replaceWindowsSql, WINDOWS_TABLE } from '@hcrm/sql';
+import { createOpsTablesSql, LOCK_TABLE, nowSql, rawTableName, replaceWindowsSql, WINDOWS_TABLE } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 
 /** Answers whether a workflow execution is still running (the worker asks its Temporal server). */
@@ -35,7 +35,7 @@ export async function acquireWarehouseLock(warehouse: Warehouse, owner: LockOwne
   await warehouse.transaction(async () => {
     await warehouse.execute(`delete from ${LOCK_TABLE} where lock_name = ?`, [LOCK_NAME]);
     await warehouse.execute(
-      `insert into ${LOCK_TABLE} values (?, ?, ?, ?, cast(timezone('UTC', current_timestamp) as timestamp))`,
+      `insert into ${LOCK_TABLE} values (?, ?, ?, ?, ${nowSql(warehouse.dialect)})`,
       [LOCK_NAME, owner.workflowId, owner.runId, owner.purpose],
     );
   });
@@ -82,7 +82,7 @@ export async function writeWindows(
   }));
   await ensureOpsTables(warehouse);
   await warehouse.transaction(async () => {
-    for (const statement of replaceWindowsSql(windows, input.lookbackMinutes ?? defaultLookbackMinutes, input.runId)) await warehouse.execute(statement);
+    for (const statement of replaceWindowsSql(warehouse.dialect, windows, input.lookbackMinutes ?? defaultLookbackMinutes, input.runId)) await warehouse.execute(statement);
   });
   // How many landed rows each window holds, and the latest synced_at among them: what the
   // run (or backfill chunk) reprocesses, and where the source's next window starts.

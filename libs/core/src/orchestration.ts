@@ -19,6 +19,19 @@ export type WatermarkOrigin =
   /** `fullRefresh`: every row is in the window. */
   | 'full-refresh';
 
+const ORIGIN_TEXT: Record<WatermarkOrigin, string> = {
+  'previous-run': 'from the previous run',
+  schedule: "from the schedule's last completed run",
+  warehouse: 'derived from the warehouse (no run history)',
+  none: 'none yet: everything is new',
+  'full-refresh': 'ignored (full refresh)',
+};
+
+/** Where a run's watermarks came from, for its summary: "from the previous run hcrm-run-1". */
+export function describeWatermarkOrigin(origin: WatermarkOrigin | undefined, from?: string): string {
+  return `${origin ? ORIGIN_TEXT[origin] : ''}${from ? ` ${from}` : ''}`;
+}
+
 /** The rows one run processes for one source: `synced_at` in (from - lookback, to]. */
 export interface SourceWindow {
   source: string;

@@ -57,6 +57,16 @@ function afterWatermark(d: DialectSql, column: string, watermark: string | undef
   return watermark ? `${column} > ${d.minusMinutes(d.timestampLiteral(watermark), IDENTITY_LOOKBACK_MINUTES)}` : undefined;
 }
 
+/** The current time as a UTC timestamp, in the dialect. */
+export function nowSql(dialect: Dialect): string {
+  return DIALECT_SQL[dialect].now;
+}
+
+/** A timestamp literal (UTC) from an ISO time, in the dialect. */
+export function timestampSql(dialect: Dialect, iso: string): string {
+  return DIALECT_SQL[dialect].timestampLiteral(iso);
+}
+
 /** A SQL string literal. */
 export function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;

@@ -1,5 +1,5 @@
 import type { Dialect, SourceWindow } from '@hcrm/core';
-import { sqlString } from './identity';
+import { sqlString, timestampSql } from './identity';
 
 /**
  * The pipeline's operational tables (schema `ops`): the windows the current run's dbt models
@@ -20,21 +20,20 @@ export function createOpsTablesSql(_dialect: Dialect): string[] {
   ];
 }
 
-function timestampOrNull(iso: string | undefined, minusMinutes = 0): string {
+function timestampOrNull(dialect: Dialect, iso: string | undefined, minusMinutes = 0): string {
   if (!iso) return 'cast(null as timestamp)';
-  const ms = Date.parse(iso) - minusMinutes * 60_000;
-  return `cast(${sqlString(new Date(ms).toISOString().replace('T', ' ').replace('Z', ''))} as timestamp)`;
+  return timestampSql(dialect, new Date(Date.parse(iso) - minusMinutes * 60_000).toISOString());
 }
 
 /**
  * Replaces the windows with this run's: one row per source to process, lower bound moved back
  * by the lookback. dbt models of sources without a row read nothing (docs/orchestration.md).
  */
-export function replaceWindowsSql(windows: readonly SourceWindow[], lookbackMinutes: number, runId: string): string[] {
+export function replaceWindowsSql(dialect: Dialect, windows: readonly SourceWindow[], lookbackMinutes: number, runId: string): string[] {
   const statements = [`delete from ${WINDOWS_TABLE}`];
   if (windows.length) {
     const rows = windows.map(
-      (w) => `(${sqlString(w.source)}, ${timestampOrNull(w.from, lookbackMinutes)}, ${timestampOrNull(w.to)}, ${sqlString(runId)})`,
+      (w) => `(${sqlString(w.source)}, ${timestampOrNull(dialect, w.from, lookbackMinutes)}, ${timestampOrNull(dialect, w.to)}, ${sqlString(runId)})`,
     );
     statements.push(`insert into ${WINDOWS_TABLE} values ${rows.join(', ')}`);
   }

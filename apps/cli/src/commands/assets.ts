@@ -1,7 +1,7 @@
 import type { HcrmConfig } from '@hcrm/config';
 import { LAYERS } from '@hcrm/core';
 import { assetGraph, downstreamOf, readManifest, upstreamOf, type AssetNode } from '@hcrm/dbt';
-import { MATERIALIZATIONS_TABLE, OPS_SCHEMA } from '@hcrm/sql';
+import { MATERIALIZATIONS_TABLE, nowSql, OPS_SCHEMA } from '@hcrm/sql';
 import { CliError } from '../errors';
 import { formatTable } from '../format';
 import type { CliIo } from '../io';
@@ -128,7 +128,7 @@ async function readMaterializations(config: HcrmConfig): Promise<{ last: Map<str
       where recency = 1
       order by asset, check_name`,
     );
-    const [clock] = await warehouse.query<{ now: string }>(`select cast(timezone('UTC', current_timestamp) as varchar) as now`);
+    const [clock] = await warehouse.query<{ now: string }>(`select cast(${nowSql(warehouse.dialect)} as varchar) as now`);
     const now = clock ? Date.parse(`${clock.now.replace(' ', 'T').slice(0, 23)}Z`) : Date.now();
     return { last: new Map(last.map((m) => [m.asset, m])), checks, now };
   } finally {

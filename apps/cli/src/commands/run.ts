@@ -1,5 +1,5 @@
 import type { HcrmConfig } from '@hcrm/config';
-import { ENTITY_TYPES, rootCauseMessage, type PipelineInput, type PipelineProgress, type PipelineResult, type StepProgress } from '@hcrm/core';
+import { describeWatermarkOrigin, ENTITY_TYPES, rootCauseMessage, type PipelineInput, type PipelineProgress, type PipelineResult, type StepProgress } from '@hcrm/core';
 import type { WorkflowHandle } from '@temporalio/client';
 import { CliError } from '../errors';
 import { formatSeconds, formatTable } from '../format';
@@ -165,13 +165,7 @@ async function pendingActivity(handle: WorkflowHandle): Promise<string | undefin
 
 function watermarkLines(result: PipelineResult): string[] {
   if (!result.watermarks) return [];
-  const origin = {
-    'previous-run': `from the previous run ${result.watermarksFrom ?? ''}`.trimEnd(),
-    schedule: "from the schedule's last completed run",
-    warehouse: 'derived from what the warehouse had processed (no run history)',
-    none: 'none (first run: everything was new)',
-    'full-refresh': 'ignored (full refresh)',
-  }[result.watermarkOrigin ?? 'none'];
+  const origin = describeWatermarkOrigin(result.watermarkOrigin ?? 'none', result.watermarksFrom);
   const next = Object.entries(result.watermarks)
     .map(([source, at]) => `${source} ${at}`)
     .join(', ');
