@@ -65,19 +65,16 @@ export async function startPipelineStack(): Promise<PipelineStack> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: config.temporal.cliPath } },
   });
+  const withWorker: PipelineStack['withWorker'] = async (until, options = {}) => {
+    const worker = await createPipelineWorker({ config, connection: env.nativeConnection, client: env.client, ...options });
+    return worker.runUntil(until);
+  };
   return {
     config,
     env,
-    withWorker: async (until, options = {}) => {
-      const worker = await createPipelineWorker({ config, connection: env.nativeConnection, client: env.client, ...options });
-      return worker.runUntil(until);
-    },
-    run: async (workflowId, input = {}) => {
-      const worker = await createPipelineWorker({ config, connection: env.nativeConnection, client: env.client });
-      return worker.runUntil(
-        env.client.workflow.execute('pipelineRun', { taskQueue: config.temporal.taskQueue, workflowId, args: [input] }),
-      );
-    },
+    withWorker,
+    run: (workflowId, input = {}) =>
+      withWorker(() => env.client.workflow.execute('pipelineRun', { taskQueue: config.temporal.taskQueue, workflowId, args: [input] })),
     teardown: async () => {
       await env.teardown();
       rmSync(config.stateDir, { recursive: true, force: true });
