@@ -234,7 +234,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addHelpText(
       'after',
       '\nThe truth (which true person or company each identifier belongs to) goes to truth.identifiers; the pipeline never\n' +
-        'reads it; bench/quality compares the resolution with it. Then: npx hcrm run --no-demo-data. See docs/generate.md.',
+        'reads it; bench/scale.ts measures the resolution against it. Then: npx hcrm run --no-demo-data. See docs/generate.md.',
     )
     .action(
       async (options: {
