@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { HcrmConfig } from '@hcrm/config';
 import { dbtSourceList, type Materialization, type WatermarkMap, type DbtLayerResult, type Layer, type PipelineActivities, type RegisteredSource, type TableCount } from '@hcrm/core';
-import { DbtError, ensureDbtDeps, problemNodes, runDbt, runResultsInvocation } from '@hcrm/dbt';
+import { DbtError, ensureDbtDeps, type DbtSession, problemNodes, runDbt, runResultsInvocation } from '@hcrm/dbt';
 import { qualifiedName } from '@hcrm/sql';
 import { countRows, ensureRawTable, WarehouseUnavailableError, type Warehouse } from '@hcrm/warehouse';
 import { applyIdentityBatch, iterateComponents, prepareIdentityBatch, resetIdentity, stageMemberships } from './identity';
@@ -32,6 +32,8 @@ export interface ActivityDependencies {
   isRunning: ExecutionLiveness;
   /** The latest successful pipeline run's watermarks (the worker asks its Temporal server). */
   previousRun: () => Promise<{ workflowId: string; watermarks: WatermarkMap } | undefined>;
+  /** A long-lived dbt process for the dbt activities; without one each command starts dbt. */
+  dbtSession?: DbtSession;
 }
 
 /**
@@ -81,7 +83,7 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
           }
         });
       }
-      return buildLayer(deps.config, layer, dbtSourceList(deps.sources.map((s) => s.definition)), { fullRefresh: fullRefresh ?? false, windows: windows ?? false }, (rows) =>
+      return buildLayer(deps.config, layer, dbtSourceList(deps.sources.map((s) => s.definition)), { fullRefresh: fullRefresh ?? false, windows: windows ?? false, session: deps.dbtSession }, (rows) =>
         withWarehouse(async (warehouse) => recordMaterializations(warehouse, await withTableRowCounts(warehouse, rows))),
       );
     },
@@ -195,7 +197,7 @@ async function buildLayer(
   config: HcrmConfig,
   layer: Layer,
   sourceList: string,
-  { fullRefresh, windows }: { fullRefresh: boolean; windows: boolean },
+  { fullRefresh, windows, session }: { fullRefresh: boolean; windows: boolean; session: DbtSession | undefined },
   record: (rows: Materialization[]) => Promise<void>,
 ): Promise<DbtLayerResult> {
   const context = Context.current();
@@ -209,6 +211,7 @@ async function buildLayer(
     logPath: config.dbt.logPath,
     env: dbtEnv,
     signal: context.cancellationSignal,
+    session,
   };
   let lastLine = '';
   const heartbeat = setInterval(() => context.heartbeat({ layer, lastLine }), 5000);

@@ -34,6 +34,8 @@ describe('loadConfig', () => {
     expect(config.temporal.address).toBe('temporal.internal:7233');
     expect(config.temporal.namespace).toBe('crm');
     expect(config.dbt.executable).toBe('/opt/venv/bin/dbt');
+    expect(config.dbt.python).toBe('/opt/venv/bin/python');
+    expect(config.dbt.session).toBe(true);
     expect(config.temporal.cliPath).toBe('/opt/venv/bin/temporal');
   });
 

@@ -28,6 +28,13 @@ export interface HcrmConfig {
     profilesDir: string;
     targetPath: string;
     logPath: string;
+    /** The venv's Python, which runs the worker's long-lived dbt process. */
+    python: string;
+    /**
+     * Whether the worker keeps one dbt process for its commands (no start-up cost per layer).
+     * `HCRM_DBT_SESSION=0` runs every command as its own `dbt` process instead.
+     */
+    session: boolean;
   };
   temporal: {
     /** host:port of the frontend; from `TEMPORAL_ADDRESS` when set. */
@@ -62,6 +69,8 @@ export function loadConfig(env: Env = process.env, repoRoot: string = findRepoRo
       profilesDir: join(repoRoot, 'dbt_project'),
       targetPath: join(dbtState, 'target'),
       logPath: join(dbtState, 'logs'),
+      python: join(venvDir, 'bin', 'python'),
+      session: nonEmpty(env.HCRM_DBT_SESSION) !== '0',
     },
     temporal: {
       address: nonEmpty(env.TEMPORAL_ADDRESS),

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DbtNodeSummary } from '@hcrm/core';
 import { parseRunResults } from './run-results';
+import type { DbtCommand, DbtSession } from './session';
 
 export interface DbtInvocation {
   /** Path of the dbt executable in the project's venv. */
@@ -23,6 +24,11 @@ export interface DbtInvocation {
   onLine?: (line: string) => void;
   /** Keep the previous run_results.json: `dbt retry` reads it to re-run what failed or was skipped. */
   keepPreviousResults?: boolean;
+  /**
+   * A long-lived dbt process to run the command in (no start-up cost). Without one, or when
+   * it is busy, the command runs in a process of its own.
+   */
+  session?: DbtSession;
 }
 
 export interface DbtOutcome {
@@ -75,9 +81,32 @@ export async function runDbt(invocation: DbtInvocation): Promise<DbtOutcome> {
     '--log-path', logPath,
   ];
   const started = Date.now();
-  const child = spawn(executable, args, {
+  const tail: string[] = [];
+  const command: DbtCommand = {
+    args,
+    env: { ...invocation.env },
     cwd: invocation.projectDir,
-    env: { ...process.env, DBT_USE_COLORS: 'false', DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', ...invocation.env },
+    signal,
+    killGraceMs,
+    onLine: (line) => {
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      invocation.onLine?.(line);
+    },
+  };
+  const session = invocation.session;
+  const exitCode = session && !session.busy ? await session.execute(command) : await spawnDbt(executable, command);
+  const cancelled = signal?.aborted ?? false;
+  if (cancelled) throw new DbtError(`dbt ${invocation.args.join(' ')} was cancelled`, 'cancelled');
+  const nodes = existsSync(runResults) ? parseRunResults(readFileSync(runResults, 'utf8')) : [];
+  return { exitCode, nodes, seconds: (Date.now() - started) / 1000, tail };
+}
+
+/** Runs one dbt command in a process of its own and returns its exit code. */
+async function spawnDbt(executable: string, command: DbtCommand): Promise<number> {
+  const child = spawn(executable, command.args, {
+    cwd: command.cwd,
+    env: { ...process.env, DBT_USE_COLORS: 'false', DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', ...command.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group, so cancelling also stops anything dbt started.
     detached: true,
@@ -89,33 +118,20 @@ export async function runDbt(invocation: DbtInvocation): Promise<DbtOutcome> {
       // already gone
     }
   };
-
-  const tail: string[] = [];
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
-      if (line.trim() === '') continue;
-      tail.push(line);
-      if (tail.length > TAIL_LINES) tail.shift();
-      invocation.onLine?.(line);
+      if (line.trim() !== '') command.onLine(line);
     }
   };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-
-  let cancelled = false;
   const onAbort = () => {
-    cancelled = true;
     killGroup('SIGTERM');
-    setTimeout(() => child.exitCode === null && killGroup('SIGKILL'), killGraceMs).unref();
+    setTimeout(() => child.exitCode === null && killGroup('SIGKILL'), command.killGraceMs).unref();
   };
-  signal?.addEventListener('abort', onAbort, { once: true });
-
-  const exitCode = await new Promise<number>((resolve, reject) => {
+  command.signal?.addEventListener('abort', onAbort, { once: true });
+  return new Promise<number>((resolve, reject) => {
     child.on('error', (error) => reject(new DbtError(`dbt could not start: ${error.message}`, 'crashed')));
     child.on('close', (code, sig) => resolve(code ?? (sig ? 128 : 1)));
-  }).finally(() => signal?.removeEventListener('abort', onAbort));
-
-  if (cancelled) throw new DbtError(`dbt ${invocation.args.join(' ')} was cancelled`, 'cancelled');
-  const nodes = existsSync(runResults) ? parseRunResults(readFileSync(runResults, 'utf8')) : [];
-  return { exitCode, nodes, seconds: (Date.now() - started) / 1000, tail };
+  }).finally(() => command.signal?.removeEventListener('abort', onAbort));
 }

@@ -4,6 +4,7 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '@hcrm/activities';
 import type { HcrmConfig } from '@hcrm/config';
 import type { PipelineActivities } from '@hcrm/core';
+import { DbtSession } from '@hcrm/dbt';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';
 import { latestSuccessfulRun } from './runs';
 import { registeredSources } from './sources';
@@ -23,8 +24,14 @@ export interface PipelineWorkerOptions {
  * dbt (a separate process) needs the file while a dbt activity runs.
  */
 export async function createPipelineWorker({ config, connection, client, wrapActivities }: PipelineWorkerOptions): Promise<Worker> {
+  // One dbt process for the worker's dbt commands (it runs one activity at a time), started
+  // now so its imports overlap the first steps; it ends after a minute without work and
+  // starts again with the next command.
+  const dbtSession = config.dbt.session ? new DbtSession({ python: config.dbt.python }) : undefined;
+  dbtSession?.warm();
   const activities = createActivities({
     config,
+    ...(dbtSession ? { dbtSession } : {}),
     openWarehouse: () => openDuckDbWarehouse({ path: config.warehouse.path }),
     sources: registeredSources,
     previousRun: async () => {
