@@ -130,4 +130,27 @@ describe('DuckDB warehouse (real file)', () => {
       holder.kill();
     }
   });
+
+  it('refuses a second handle on a file this process already writes (DuckDB would not)', async () => {
+    const writer = await openDuckDbWarehouse({ path });
+    await writer.execute('create table t (id integer)');
+    try {
+      // DuckDB's lock belongs to the process: a second handle here would be let in, and
+      // closing it would drop the writer's lock for every other process.
+      await expect(openDuckDbWarehouse({ path })).rejects.toThrow(WarehouseBusyError);
+      await expect(openDuckDbWarehouse({ path, readOnly: true })).rejects.toThrow(/already open for writing in this process/);
+    } finally {
+      await writer.close();
+    }
+    // Once closed, the file opens again; readers may share it, a writer waits for them.
+    const first = await openDuckDbWarehouse({ path, readOnly: true });
+    const second = await openDuckDbWarehouse({ path, readOnly: true });
+    await expect(openDuckDbWarehouse({ path })).rejects.toThrow(WarehouseBusyError);
+    await first.close();
+    await expect(openDuckDbWarehouse({ path })).rejects.toThrow(WarehouseBusyError);
+    await second.close();
+    const again = await openDuckDbWarehouse({ path });
+    await again.execute('insert into t values (1)');
+    await again.close();
+  });
 });

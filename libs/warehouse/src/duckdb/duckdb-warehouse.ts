@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type JS } from '@duckdb/node-api';
 import {
   type Row,
@@ -22,6 +22,15 @@ export interface DuckDbWarehouseOptions {
 }
 
 /**
+ * The files this process has open, and how. DuckDB's file lock is a POSIX record lock, which
+ * belongs to the process: a second open of the same file in this process is not refused, and
+ * closing either one drops the lock of both. Another process could then write the file while
+ * this one still does, and one side's checkpoint loses the other's rows. So this process
+ * refuses a second handle itself, as DuckDB refuses one from another process.
+ */
+const openHere = new Map<string, { writer: boolean; handles: number }>();
+
+/**
  * Opens the DuckDB file. DuckDB lets one process hold a file read-write, so callers open it
  * for one unit of work and close it before anything else (dbt, the CLI) needs the file.
  */
@@ -30,7 +39,20 @@ export async function openDuckDbWarehouse(options: DuckDbWarehouseOptions): Prom
   if (readOnly && !existsSync(path)) {
     throw new WarehouseUnavailableError(`No warehouse at ${path} yet: run \`hcrm run\` to build it.`);
   }
+  const key = resolve(path);
+  const held = openHere.get(key);
+  if (held && (held.writer || !readOnly)) {
+    throw new WarehouseBusyError(
+      `The warehouse ${path} is already open${held.writer ? ' for writing' : ''} in this process (a pipeline step is using it); try again when it finishes.`,
+    );
+  }
   if (!readOnly) mkdirSync(dirname(path), { recursive: true });
+  openHere.set(key, { writer: !readOnly, handles: (held?.handles ?? 0) + 1 });
+  const release = () => {
+    const current = openHere.get(key);
+    if (current && current.handles > 1) openHere.set(key, { ...current, handles: current.handles - 1 });
+    else openHere.delete(key);
+  };
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(path, {
@@ -38,10 +60,11 @@ export async function openDuckDbWarehouse(options: DuckDbWarehouseOptions): Prom
       ...(options.noExternalAccess ? { enable_external_access: 'false' } : {}),
     });
   } catch (error) {
+    release();
     throw translateOpenError(error, path);
   }
   const connection = await instance.connect();
-  const warehouse = new DuckDbWarehouse(instance, connection);
+  const warehouse = new DuckDbWarehouse(instance, connection, release);
   // Text timestamps without an offset mean UTC, whatever the machine's zone.
   await warehouse.execute("set TimeZone = 'UTC'");
   if (options.searchPath?.length) {
@@ -72,6 +95,7 @@ class DuckDbWarehouse implements Warehouse {
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    private readonly release: () => void,
   ) {}
 
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -138,8 +162,12 @@ class DuckDbWarehouse implements Warehouse {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.connection.closeSync();
-    this.instance.closeSync();
+    try {
+      this.connection.closeSync();
+      this.instance.closeSync();
+    } finally {
+      this.release();
+    }
   }
 }
 
