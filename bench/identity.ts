@@ -9,15 +9,15 @@
 // and counts, against the construction's truth, the true entities each splits (missed merges).
 // Writes bench/results/identity-<rows>-<date>.json.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveIdentityBatch } from '@hcrm/activities';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '@hcrm/core';
 import { openDuckDbWarehouse, type Warehouse } from '@hcrm/warehouse';
+import { repoRoot, writeResults } from './results';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const [mode, file] = process.argv[2] === '--mode' ? [process.argv[3], process.argv[4]] : [undefined, undefined];
 
 /** No limits: this measures the connected components, not the guards. */
@@ -118,10 +118,6 @@ if (mode && file) {
     rmSync(copy, { force: true });
   }
   console.table(results);
-  const machine = { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
-  mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
-  const out = join(repoRoot, 'bench/results', `identity-${rows}-${machine.date.slice(0, 10)}.json`);
-  writeFileSync(out, `${JSON.stringify({ benchmark: 'identity', rows: n, chains, chainLength, results, machine }, null, 2)}\n`);
-  console.log(`wrote ${out}`);
+  console.log(`wrote ${writeResults(`identity-${rows}`, { rows: n, chains, chainLength, results })}`);
   rmSync(dir, { recursive: true, force: true });
 }

@@ -5,68 +5,16 @@
 // the Temporal dev server, dbt), per-layer times, the incremental run (1,000 new events), and
 // pairwise precision / recall. Writes bench/results/scale-<date>.json; prints tables and the
 // growth exponent of the full build.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { measureQuality, type ResolutionQuality } from '@hcrm/generator';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';
+import { measure } from './processes';
+import { writeResults } from './results';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const hcrm = join(repoRoot, 'apps/cli/bin/hcrm.js');
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 if (!sizes.length) sizes.push(10_000, 100_000);
-
-/** Sum of VmRSS over a process and all its descendants, from /proc. */
-function treeRssKiB(root: number): number {
-  const children = new Map<number, number[]>();
-  const rss = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      const ppid = Number(/PPid:\s+(\d+)/.exec(status)?.[1]);
-      const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      rss.set(Number(entry), kib);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  let total = 0;
-  const queue = [root];
-  while (queue.length) {
-    const pid = queue.pop() as number;
-    total += rss.get(pid) ?? 0;
-    queue.push(...(children.get(pid) ?? []));
-  }
-  return total;
-}
-
-interface Measured {
-  seconds: number;
-  peakRssMiB: number;
-  stdout: string;
-}
-
-function measure(args: string[], env: Record<string, string>): Promise<Measured> {
-  return new Promise((done, fail) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, [hcrm, ...args], { cwd: repoRoot, env: { ...process.env, TEMPORAL_ADDRESS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    let peak = 0;
-    const timer = setInterval(() => (peak = Math.max(peak, treeRssKiB(child.pid as number))), 200);
-    child.on('close', (code) => {
-      clearInterval(timer);
-      if (code !== 0) fail(new Error(`hcrm ${args.join(' ')} failed (${code}):\n${stdout}\n${stderr}`));
-      else done({ seconds: (Date.now() - started) / 1000, peakRssMiB: Math.round(peak / 1024), stdout });
-    });
-  });
-}
 
 /** Seconds per step from `hcrm run`'s summary table. */
 function stepSeconds(stdout: string): Record<string, number> {
@@ -141,9 +89,4 @@ if (results.length >= 2) {
   exponent = xs.reduce((s, x, i) => s + (x - mx) * ((ys[i] as number) - my), 0) / xs.reduce((s, x) => s + (x - mx) ** 2, 0);
   console.log(`growth exponent of the full build: ${exponent.toFixed(2)} (1 = linear)`);
 }
-const dbt = spawnSync(join(repoRoot, '.venv/bin/dbt'), ['--version'], { encoding: 'utf8' }).stdout.split('\n')[1]?.trim();
-const machine = { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, dbt, date: new Date().toISOString() };
-mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
-const file = join(repoRoot, 'bench/results', `scale-${sizes.join('-')}-${machine.date.slice(0, 10)}.json`);
-writeFileSync(file, `${JSON.stringify({ benchmark: 'scale', results, growthExponent: exponent, machine }, null, 2)}\n`);
-console.log(`wrote ${file}`);
+console.log(`wrote ${writeResults(`scale-${sizes.join('-')}`, { results, growthExponent: exponent })}`);
