@@ -1,14 +1,19 @@
 {#- Final layer: one row per identifier of an entity type ('person' or 'group'), with the
     entity it belongs to now (identity.<entity>_map) and when and where it was seen, over
     its non-blocked observations. An identifier no non-blocked observation backs is left
-    out. `sources` is the distinct source names, sorted, comma-separated. -#}
+    out. `sources` is the distinct source names, sorted, comma-separated. Incremental: only the
+    identifiers of the entities changed since the last build (macros/final_incremental.sql). -#}
 {% macro final_entity_identifiers(entity) -%}
-with observations as (
+{%- set since = final_since() -%}
+with {{ final_affected_cte(entity, since) }}
+
+observations as (
     select * from {{ source('identity', entity ~ '_observations') }}
 ),
 
 identifier_map as (
     select * from {{ source('identity', entity ~ '_map') }}
+    where {{ final_is_affected('entity_id', since) }}
 ),
 
 seen as (
@@ -59,7 +64,8 @@ final as (
         seen_span.identifier_value,
         seen_span.first_seen_at,
         seen_span.last_seen_at,
-        source_lists.sources
+        source_lists.sources,
+        {{ final_updated_at() }} as updated_at
     from seen_span
     left join source_lists
         on source_lists.entity_id = seen_span.entity_id

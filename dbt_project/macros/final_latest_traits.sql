@@ -4,8 +4,12 @@
     so every warehouse picks the same row. A NULL trait_value is a value: when the latest
     row has none, the trait is cleared and its row is kept with trait_value NULL. -#}
 {% macro final_latest_traits(entity, history) -%}
-with history as (
+{%- set since = final_since() -%}
+with {{ final_affected_cte(entity, since) }}
+
+history as (
     select * from {{ history }}
+    where {{ final_is_affected(entity ~ '_id', since) }}
 ),
 
 ranked as (
@@ -25,7 +29,8 @@ final as (
         trait_value,
         occurred_at as set_at,
         source,
-        event_id
+        event_id,
+        {{ final_updated_at() }} as updated_at
     from ranked
     where recency_rank = 1
 )

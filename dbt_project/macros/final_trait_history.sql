@@ -2,9 +2,13 @@
     (row_id) maps to an entity. A record belongs to the entity holding the most of its
     non-blocked identifier observations (observation -> identity.<entity>_map); ties go to
     the smallest entity_id. A record whose identifiers are all blocked, or not yet mapped,
-    belongs to no entity, and its traits are left out. -#}
+    belongs to no entity, and its traits are left out. Incremental: only the rows of the
+    entities changed since the last build, from the records holding their identifiers. -#}
 {% macro final_trait_history(entity) -%}
-with traits as (
+{%- set since = final_since() -%}
+with {{ final_affected_cte(entity, since) }}
+
+traits as (
     select * from {{ ref(entity ~ '_traits') }}
 ),
 
@@ -26,6 +30,16 @@ record_votes as (
         on identifier_map.identifier_type = observations.identifier_type
         and identifier_map.identifier_value = observations.identifier_value
     where not observations.blocked
+    {%- if since is not none %}
+        and observations.row_id in (
+            select affected_observations.row_id
+            from observations as affected_observations
+            inner join identifier_map as affected_map
+                on affected_map.identifier_type = affected_observations.identifier_type
+                and affected_map.identifier_value = affected_observations.identifier_value
+            where affected_map.entity_id in (select entity_id from affected)
+        )
+    {%- endif %}
     group by observations.row_id, identifier_map.entity_id
 ),
 
@@ -54,9 +68,11 @@ final as (
         traits.occurred_at,
         traits.source,
         traits.event_id,
-        traits.id as trait_id
+        traits.id as trait_id,
+        {{ final_updated_at() }} as updated_at
     from traits
     inner join record_entities on record_entities.row_id = traits.row_id
+    where {{ final_is_affected('record_entities.entity_id', since) }}
 )
 
 select * from final

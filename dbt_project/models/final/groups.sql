@@ -4,22 +4,30 @@
 -- columns are the distinct trait names of core.group_traits at build time
 -- (macros/known_trait_columns.sql); the `name` trait is the fixed column `name`, not pivoted
 -- a second time.
+{{ config(post_hook="{{ final_delete_replaced('group', 'group_id') }}") }}
 {%- set trait_columns = known_trait_columns(
     ref('group_traits'),
-    fixed_columns=['group_id', 'primary_domain', 'name', 'first_seen_at', 'last_seen_at', 'sources'],
+    fixed_columns=['group_id', 'primary_domain', 'name', 'first_seen_at', 'last_seen_at', 'sources', 'updated_at'],
     skip=['name'],
 ) %}
 
-with entities as (
+{%- set since = final_since() %}
+
+with {{ final_affected_cte('group', since) }}
+
+entities as (
     select * from {{ source('identity', 'group_entities') }}
+    where {{ final_is_affected('entity_id', since) }}
 ),
 
 identifiers as (
     select * from {{ ref('crm_group_identifiers') }}
+    where {{ final_is_affected('group_id', since) }}
 ),
 
 traits as (
     select * from {{ ref('crm_group_traits') }}
+    where {{ final_is_affected('group_id', since) }}
 ),
 
 observations as (
@@ -28,6 +36,7 @@ observations as (
 
 identifier_map as (
     select * from {{ source('identity', 'group_map') }}
+    where {{ final_is_affected('entity_id', since) }}
 ),
 
 ranked_domains as (
@@ -100,7 +109,8 @@ final as (
         {%- endfor %}
         seen_span.first_seen_at,
         seen_span.last_seen_at,
-        source_lists.sources
+        source_lists.sources,
+        {{ final_updated_at() }} as updated_at
     from entities
     left join domains on domains.group_id = entities.entity_id
     left join trait_values on trait_values.group_id = entities.entity_id

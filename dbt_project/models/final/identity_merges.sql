@@ -1,5 +1,6 @@
 -- Final: crm.identity_merges, the identity merge log as the identity activities wrote it:
 -- which entity was absorbed into which, in which run and when.
+{{ config(materialized='table') }}
 with merges as (
     select * from {{ source('identity', 'identity_merges') }}
 ),

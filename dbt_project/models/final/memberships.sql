@@ -3,6 +3,7 @@
 -- identity.person_map and identity.group_map; links that resolve on one side only are left
 -- out. Role and source come from the latest observation: by occurred_at, ties to the
 -- smallest source, then event_id, then membership row id.
+{{ config(materialized='table') }}
 with observations as (
     select * from {{ source('identity', 'membership_observations') }}
 ),

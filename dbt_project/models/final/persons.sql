@@ -2,21 +2,29 @@
 -- phone seen last, the current value of every known person trait as a column, and when and
 -- in which sources the person's identifiers were seen. The trait columns are the distinct
 -- trait names of core.person_traits at build time (macros/known_trait_columns.sql).
+{{ config(post_hook="{{ final_delete_replaced('person', 'person_id') }}") }}
 {%- set trait_columns = known_trait_columns(
     ref('person_traits'),
-    fixed_columns=['person_id', 'primary_email', 'primary_phone', 'first_seen_at', 'last_seen_at', 'sources'],
+    fixed_columns=['person_id', 'primary_email', 'primary_phone', 'first_seen_at', 'last_seen_at', 'sources', 'updated_at'],
 ) %}
 
-with entities as (
+{%- set since = final_since() %}
+
+with {{ final_affected_cte('person', since) }}
+
+entities as (
     select * from {{ source('identity', 'person_entities') }}
+    where {{ final_is_affected('entity_id', since) }}
 ),
 
 identifiers as (
     select * from {{ ref('crm_person_identifiers') }}
+    where {{ final_is_affected('person_id', since) }}
 ),
 
 traits as (
     select * from {{ ref('crm_person_traits') }}
+    where {{ final_is_affected('person_id', since) }}
 ),
 
 observations as (
@@ -25,6 +33,7 @@ observations as (
 
 identifier_map as (
     select * from {{ source('identity', 'person_map') }}
+    where {{ final_is_affected('entity_id', since) }}
 ),
 
 ranked_contacts as (
@@ -99,7 +108,8 @@ final as (
         {%- endfor %}
         seen_span.first_seen_at,
         seen_span.last_seen_at,
-        source_lists.sources
+        source_lists.sources,
+        {{ final_updated_at() }} as updated_at
     from entities
     left join contacts on contacts.person_id = entities.entity_id
     left join trait_values on trait_values.person_id = entities.entity_id

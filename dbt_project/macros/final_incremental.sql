@@ -1,0 +1,107 @@
+{#- The incremental final tables. Each row carries updated_at, when it was last computed. An
+    incremental build appends the rows of the entities changed since the table's latest
+    updated_at, recomputed from all of their evidence, and then deletes their older rows
+    (post-hook final_delete_replaced); a full build (the first one, `--full-refresh`) computes every entity. The
+    changed entities of a type are:
+      - those whose identifiers an identity run since then mapped or moved (new identifiers,
+        the survivors of merges) and the ids merges absorbed, whose rows go;
+      - every entity holding an identifier of a record (row_id) that got a new identifier
+        observation in those runs, or a core identifier or trait row ingested since then:
+        the record's traits may move between its entities.
+    The model and its post-hook read the same `since`: the latest updated_at older than
+    this build. -#}
+
+{% macro final_updated_at() -%}
+cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{#- The latest updated_at of this model's table as a timestamp literal; none on a full build.
+    A table from before updated_at existed counts as never built: every entity is rebuilt. -#}
+{% macro final_since() -%}
+    {%- if this is none or not is_incremental() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set latest = none -%}
+    {%- if execute -%}
+        {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+        {%- if 'updated_at' in columns -%}
+            {%- set latest = run_query('select cast(max(updated_at) as varchar) from ' ~ this).columns[0].values()[0] -%}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return("cast('" ~ (latest or '1900-01-01 00:00:00') ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+{%- endmacro %}
+
+{#- The ids of the entities of a type ('person' or 'group') changed after `since`. -#}
+{% macro final_affected_entities(entity, since) -%}
+    {%- set runs -%}
+        select run_id from {{ source('identity', 'identity_runs') }} where finished_at > {{ since }}
+    {%- endset -%}
+select identifier_map.entity_id
+from {{ source('identity', entity ~ '_map') }} as identifier_map
+where identifier_map.run_id in ({{ runs }})
+union
+select merges.absorbed_id
+from {{ source('identity', 'identity_merges') }} as merges
+where merges.entity_type = '{{ entity }}' and merges.merged_at > {{ since }}
+union
+select identifier_map.entity_id
+from {{ source('identity', entity ~ '_observations') }} as observations
+inner join {{ source('identity', entity ~ '_map') }} as identifier_map
+    on identifier_map.identifier_type = observations.identifier_type
+    and identifier_map.identifier_value = observations.identifier_value
+where observations.row_id in (
+    select new_observations.row_id
+    from {{ source('identity', entity ~ '_observations') }} as new_observations
+    where new_observations.run_id in ({{ runs }})
+    union
+    select row_id from {{ ref(entity ~ '_identifiers') }} where _ingested_at > {{ since }}
+    union
+    select row_id from {{ ref(entity ~ '_traits') }} where _ingested_at > {{ since }}
+)
+{%- endmacro %}
+
+{#- A predicate keeping the rows of the changed entities (`column` holds the entity id),
+    for models with an `affected` CTE; true on a full build. -#}
+{% macro final_is_affected(column, since) -%}
+{%- if since is none -%}
+true
+{%- else -%}
+{{ column }} in (select entity_id from affected)
+{%- endif -%}
+{%- endmacro %}
+
+{#- The `affected` CTE (with its trailing comma) on an incremental build; nothing otherwise. -#}
+{% macro final_affected_cte(entity, since) -%}
+{#- dbt finds a model's dependencies while parsing, when no build is incremental: name
+    every relation the incremental branch reads, so they are in the graph either way (only
+    then: a unit test runs the full branch and gives only the inputs that one reads). -#}
+{%- if not execute -%}
+    {%- set dependencies = [
+        ref(entity ~ '_identifiers'), ref(entity ~ '_traits'),
+        source('identity', entity ~ '_map'), source('identity', entity ~ '_observations'),
+        source('identity', 'identity_runs'), source('identity', 'identity_merges'),
+    ] -%}
+{%- endif -%}
+{%- if since is not none -%}
+affected as (
+{{ final_affected_entities(entity, since) }}
+),
+{%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook: on an incremental build, delete the rows the build replaced: every row from
+    before the table had updated_at, and the older rows of the changed entities, whose
+    recomputed rows the build has just appended (all with this transaction's timestamp). It
+    runs after the insert, because DuckDB cannot commit a transaction that deletes from a
+    table and then alters it (dbt adds new columns before inserting). `since` is the table's
+    latest updated_at before this build, as the model read it. -#}
+{% macro final_delete_replaced(entity, key) -%}
+    {%- if is_incremental() -%}
+        {%- set since -%}
+            (select max(updated_at) from {{ this }} where updated_at < {{ final_updated_at() }})
+        {%- endset -%}
+delete from {{ this }}
+where updated_at is null
+    or (updated_at < {{ final_updated_at() }} and {{ key }} in ({{ final_affected_entities(entity, since) }}))
+    {%- endif -%}
+{%- endmacro %}
