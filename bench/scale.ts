@@ -5,7 +5,7 @@
 // the Temporal dev server, dbt), per-layer times, the incremental run (1,000 new events), and
 // pairwise precision / recall. Writes bench/results/scale-<date>.json; prints tables and the
 // growth exponent of the full build.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureQuality, type ResolutionQuality } from '@hcrm/generator';
@@ -26,6 +26,19 @@ function stepSeconds(stdout: string): Record<string, number> {
   return steps;
 }
 
+/** The slowest nodes (models, tests) of the last dbt command of a run (the final layer), in seconds. */
+function slowestNodes(stateDir: string): Record<string, number> {
+  const runResults = JSON.parse(readFileSync(join(stateDir, 'dbt/target/run_results.json'), 'utf8')) as {
+    results: Array<{ unique_id: string; execution_time: number }>;
+  };
+  return Object.fromEntries(
+    runResults.results
+      .sort((a, b) => b.execution_time - a.execution_time)
+      .slice(0, 8)
+      .map((r) => [r.unique_id.split('.').slice(2).join('.'), Math.round(r.execution_time * 100) / 100]),
+  );
+}
+
 const results = [];
 for (const persons of sizes) {
   const stateDir = mkdtempSync(join(tmpdir(), `hcrm-bench-scale-${persons}-`));
@@ -41,11 +54,13 @@ for (const persons of sizes) {
   );
   console.error(generated.stdout.trim());
   const full = await measure(['run', '--no-demo-data'], env);
+  const fullFinalNodes = slowestNodes(stateDir);
   const fullSteps = stepSeconds(full.stdout);
   console.error(`full build ${full.seconds.toFixed(1)} s, peak RSS ${full.peakRssMiB} MiB`, fullSteps);
   // 1,000 new events: 500 new persons (2 records each) on top of the base.
   const appended = await measure(['generate', '--persons', '500', '--seed', '8', '--append', '--existing-persons', '1'], env);
   const incremental = await measure(['run', '--no-demo-data'], env);
+  const incrementalFinalNodes = slowestNodes(stateDir);
   const incrementalSteps = stepSeconds(incremental.stdout);
   console.error(`incremental ${incremental.seconds.toFixed(1)} s`, incrementalSteps, appended.stdout.split('\n')[0]);
   const warehouse = await openDuckDbWarehouse({ path: join(stateDir, 'warehouse.duckdb') });
@@ -56,8 +71,8 @@ for (const persons of sizes) {
     persons,
     generateSeconds: generated.seconds,
     personIdentifierRows: rows,
-    full: { seconds: full.seconds, peakRssMiB: full.peakRssMiB, steps: fullSteps },
-    incremental: { seconds: incremental.seconds, peakRssMiB: incremental.peakRssMiB, steps: incrementalSteps },
+    full: { seconds: full.seconds, peakRssMiB: full.peakRssMiB, steps: fullSteps, finalNodes: fullFinalNodes },
+    incremental: { seconds: incremental.seconds, peakRssMiB: incremental.peakRssMiB, steps: incrementalSteps, finalNodes: incrementalFinalNodes },
     quality,
   });
   rmSync(stateDir, { recursive: true, force: true });
@@ -79,6 +94,8 @@ console.table(
   })),
 );
 console.table(results.map((r) => ({ persons: r.persons, ...r.full.steps })));
+console.table(results.map((r) => ({ persons: r.persons, ...r.incremental.steps })));
+for (const r of results) console.log(`${r.persons} persons, slowest final-layer nodes: full`, r.full.finalNodes, 'incremental', r.incremental.finalNodes);
 let exponent: number | undefined;
 if (results.length >= 2) {
   // Least-squares slope of log(time) over log(persons).
