@@ -126,7 +126,7 @@ export async function iterateComponents(
   do {
     await warehouse.execute(labelRoundSql(entity));
     changed = (await scalar<number>(warehouse, countChangedLabelsSql(entity), 'changed')) ?? 0;
-    await runAll(warehouse, swapLabelsSql(entity));
+    await warehouse.transaction(() => runAll(warehouse, swapLabelsSql(entity)));
     rounds += 1;
     options.onRound?.(rounds, changed);
   } while (changed > 0 && Date.now() < deadline);

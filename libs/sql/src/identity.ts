@@ -416,25 +416,31 @@ hooked as (
     select old_label as node, min(label) as label from stepped group by old_label
 ),
 rooted as (
-    select stepped.node, case when hooked.label < stepped.label then hooked.label else stepped.label end as label
+    select stepped.node, stepped.old_label,
+        case when hooked.label < stepped.label then hooked.label else stepped.label end as label
     from stepped
     left join hooked on hooked.node = stepped.node
+),
+jumped as (
+    select rooted.node, rooted.old_label,
+        case when jumped.label < rooted.label then jumped.label else rooted.label end as label
+    from rooted
+    left join rooted as jumped on jumped.node = rooted.label
 )
-select rooted.node, case when jumped.label < rooted.label then jumped.label else rooted.label end as label
-from rooted
-left join rooted as jumped on jumped.node = rooted.label`;
+select node, label, label <> old_label as changed from jumped`;
 }
 
+/** How many nodes the last round relabelled (none: every component carries its smallest node). */
 export function countChangedLabelsSql(entity: EntityType): string {
-  return `select count(*) as changed
-from ${t(entity, 'cc_next')} as next
-inner join ${t(entity, 'cc_labels')} as labels on labels.node = next.node
-where next.label <> labels.label`;
+  return `select count(*) as changed from ${t(entity, 'cc_next')} where changed`;
 }
 
-/** The next labels become the labels in one statement, so a retry never finds them missing. */
+/**
+ * The next labels become the labels: the round's table takes the old one's name (no copy).
+ * Run the statements in one transaction, so a retry never finds the labels missing.
+ */
 export function swapLabelsSql(entity: EntityType): string[] {
-  return [`create or replace table ${t(entity, 'cc_labels')} as select * from ${t(entity, 'cc_next')}`];
+  return [`drop table ${t(entity, 'cc_labels')}`, `alter table ${t(entity, 'cc_next')} rename to ${entity}_cc_labels`];
 }
 
 /** The values of limited types each node holds: an entity node its entity's, a new identifier itself. */
