@@ -219,11 +219,16 @@ with incoming as (
     ${window ? `where ${window}` : ''}
 ),
 -- A row counts as seen when an earlier run observed the same id with the same value: a
--- corrected value under the same id (a re-imported record) is new evidence.
+-- corrected value under the same id (a re-imported record) is new evidence. The observations
+-- of the incoming ids first: a probe of the few incoming ids, not a hash of every observation.
+seen as (
+    select id, identifier_type, raw_value from ${t(entity, 'observations')}
+    where id in (select id from incoming)
+),
 fresh as (
     select incoming.* from incoming
     where not exists (
-        select 1 from ${t(entity, 'observations')} as seen
+        select 1 from seen
         where seen.id = incoming.id
             and seen.identifier_type = incoming.identifier_type
             and seen.raw_value is not distinct from incoming.raw_value
@@ -612,9 +617,14 @@ inner join ${t(entity, 'quarantined')} as quarantined on quarantined.edge_id = e
  */
 function freshMembershipsSql(d: DialectSql, watermark: string | undefined): string {
   const window = afterWatermark(d, 'core._ingested_at', watermark);
+  const where = window ? `where ${window}` : '';
+  // The observations of the window's ids only (see stageBatchSql).
   return `from ${CORE_SCHEMA}.membership_identifiers as core
-where ${window ? `${window} and ` : ''}not exists (
-    select 1 from ${IDENTITY_SCHEMA}.membership_observations as seen
+${where ? `${where} and ` : 'where '}not exists (
+    select 1 from (
+        select * from ${IDENTITY_SCHEMA}.membership_observations
+        where id in (select core.id from ${CORE_SCHEMA}.membership_identifiers as core ${where})
+    ) as seen
     where seen.id = core.id
         and seen.person_identifier_type is not distinct from lower(trim(core.person_identifier_type))
         and seen.raw_person_identifier is not distinct from core.person_identifier
