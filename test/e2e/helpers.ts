@@ -27,6 +27,16 @@ export async function queryWarehouse<T extends Row = Row>(config: HcrmConfig, sq
   }
 }
 
+/** Runs statements on the warehouse behind the pipeline's back (to plant rows a test needs). */
+export async function executeWarehouse(config: HcrmConfig, ...statements: string[]): Promise<void> {
+  const warehouse = await openDuckDbWarehouse({ path: config.warehouse.path });
+  try {
+    for (const statement of statements) await warehouse.execute(statement);
+  } finally {
+    await warehouse.close();
+  }
+}
+
 export interface CliRun {
   code: number | null;
   stdout: string;

@@ -5,7 +5,7 @@ import { rootCauseMessage, type BackfillProgress, type PipelineActivities, type 
 import { gadget } from '@hcrm/source-gadget';
 import { WarehouseBusyError } from '@hcrm/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gadgetShop as shop, landRows, queryWarehouse, recordHistory, startPipelineStack, type PipelineStack } from './helpers';
+import { executeWarehouse, gadgetShop as shop, landRows, queryWarehouse, recordHistory, startPipelineStack, type PipelineStack } from './helpers';
 
 // Orchestration on the real Temporal dev server with the real worker, dbt and DuckDB:
 // schedules and their watermark chain, retries, backfills, cancellation, bad input.
@@ -241,6 +241,37 @@ describe('orchestration (Temporal dev server + worker + dbt + DuckDB)', () => {
     // The next run takes the warehouse at once and its dbt tests pass.
     const next = await stack.run('after-cancel', { landDemoData: false });
     expect(next.layers.every((layer) => layer.problems.length === 0)).toBe(true);
+  });
+
+  it('an incremental run checks the rows it wrote: a bad row outside its windows is not re-checked; a new row colliding with an old key is', async () => {
+    await landRows(stack.config, shopsTable!, [shop('3997', new Date().toISOString())]);
+    await stack.run('before-planting', { landDemoData: false });
+    // A row no window of a later run covers (synced_at in 2000), written behind the pipeline's back.
+    await executeWarehouse(stack.config, `insert into raw.gadget_shops (shop_id, synced_at, _ingested_at) values ('planted', timestamp '2000-01-01', timestamp '2000-01-01')`);
+    const planted = await stack.run('planted-old-row', { landDemoData: false });
+    expect(planted.layers.every((layer) => layer.problems.length === 0)).toBe(true);
+    const checks = await query<{ status: string }>(
+      `select status from ops.materializations where workflow_id = 'planted-old-row' and check_name = 'not_null_gadget_shops_updated_at'`,
+    );
+    expect(checks).toEqual([{ status: 'pass' }]);
+    // The same check over the whole table (a full check, as `dbt test` by hand runs it) sees the row.
+    expect(await query(`select count(*) as n from raw.gadget_shops where updated_at is null`)).toEqual([{ n: 1 }]);
+    await executeWarehouse(stack.config, `delete from raw.gadget_shops where shop_id = 'planted'`);
+    // A unique check still compares the rows a run writes with the old ones: an old crm row of
+    // another group holding the identifier this run maps makes the run's check fail.
+    await executeWarehouse(
+      stack.config,
+      `insert into crm.group_identifiers (group_id, identifier_type, identifier_value, updated_at) values ('planted', 'shopify_shop_id', '3998', timestamp '2000-01-01')`,
+    );
+    await landRows(stack.config, shopsTable!, [shop('3998', new Date().toISOString())]);
+    const handle = await stack.env.client.workflow.start('pipelineRun', {
+      taskQueue: stack.config.temporal.taskQueue,
+      workflowId: 'colliding-key',
+      args: [{ landDemoData: false }],
+    });
+    const error = await stack.withWorker(handle.result().catch((e: unknown) => e));
+    expect(rootCauseMessage(error)).toMatch(/unique_combination_crm_group_identifiers_identifier_type__identifier_value[^:]*: Got 1 result/);
+    await executeWarehouse(stack.config, `delete from crm.group_identifiers where group_id = 'planted'`);
   });
 
   it('a failed check (dbt test) fails the run naming the test and its failing rows, which are kept for inspection', async () => {
