@@ -57,3 +57,30 @@ export function measure(args: string[], env: Record<string, string>): Promise<Me
     });
   });
 }
+
+/** A running `hcrm up` (dev server and worker) for a state dir, as a deployment keeps one. */
+export interface RunningStack {
+  stop: () => Promise<void>;
+}
+
+export function startStack(env: Record<string, string>): Promise<RunningStack> {
+  return new Promise((ready, fail) => {
+    const child = spawn(process.execPath, [hcrm, 'up'], { cwd: repoRoot, env: { ...process.env, TEMPORAL_ADDRESS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready.')) {
+        ready({
+          stop: async () => {
+            child.kill('SIGINT');
+            await exited;
+          },
+        });
+      }
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('close', (code) => fail(new Error(`hcrm up exited (${code}) before it was ready:\n${output}`)));
+  });
+}

@@ -2,15 +2,16 @@
 // resolution quality against the ground truth.
 //   node --import tsx bench/scale.ts 10000 100000 [1000000]
 // For each size: generation time, full build wall time and peak RSS of all processes (hcrm,
-// the Temporal dev server, dbt), per-layer times, the incremental run (1,000 new events), and
-// pairwise precision / recall. Writes bench/results/scale-<date>.json; prints tables and the
-// growth exponent of the full build.
+// the Temporal dev server, dbt), per-layer times, the incremental run (1,000 new events) with
+// `hcrm run` (which starts a dev server and a worker) and again on a running `hcrm up`, the
+// slowest final-layer nodes, and pairwise precision / recall. Writes
+// bench/results/scale-<sizes>-<date>.json; prints tables and the growth exponent of the full build.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureQuality, type ResolutionQuality } from '@hcrm/generator';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';
-import { measure } from './processes';
+import { measure, startStack } from './processes';
 import { writeResults } from './results';
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
@@ -61,6 +62,19 @@ for (const persons of sizes) {
   const appended = await measure(['generate', '--persons', '500', '--seed', '8', '--append', '--existing-persons', '1'], env);
   const incremental = await measure(['run', '--no-demo-data'], env);
   const incrementalFinalNodes = slowestNodes(stateDir);
+  // The same again on a running stack (`hcrm up`: server, worker and its dbt process already
+  // up), as a schedule runs it; `hcrm run` above started a dev server and a worker first.
+  await measure(['generate', '--persons', '500', '--seed', '9', '--append', '--existing-persons', '1'], env);
+  const stack = await startStack(env);
+  let onStack: Awaited<ReturnType<typeof measure>>;
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    onStack = await measure(['run', '--no-demo-data'], env);
+  } finally {
+    await stack.stop();
+  }
+  const onStackSteps = stepSeconds(onStack.stdout);
+  console.error(`incremental on a running stack ${onStack.seconds.toFixed(1)} s`, onStackSteps);
   const incrementalSteps = stepSeconds(incremental.stdout);
   console.error(`incremental ${incremental.seconds.toFixed(1)} s`, incrementalSteps, appended.stdout.split('\n')[0]);
   const warehouse = await openDuckDbWarehouse({ path: join(stateDir, 'warehouse.duckdb') });
@@ -73,6 +87,7 @@ for (const persons of sizes) {
     personIdentifierRows: rows,
     full: { seconds: full.seconds, peakRssMiB: full.peakRssMiB, steps: fullSteps, finalNodes: fullFinalNodes },
     incremental: { seconds: incremental.seconds, peakRssMiB: incremental.peakRssMiB, steps: incrementalSteps, finalNodes: incrementalFinalNodes },
+    incrementalOnRunningStack: { seconds: onStack.seconds, steps: onStackSteps },
     quality,
   });
   rmSync(stateDir, { recursive: true, force: true });
@@ -86,6 +101,7 @@ console.table(
     'full build s': +r.full.seconds.toFixed(1),
     'peak RSS MiB': r.full.peakRssMiB,
     'incremental s': +r.incremental.seconds.toFixed(1),
+    'incremental on stack s': +r.incrementalOnRunningStack.seconds.toFixed(1),
     'person P': +(r.quality[0]?.precision ?? 0).toFixed(4),
     'person R': +(r.quality[0]?.recall ?? 0).toFixed(4),
     'person R linkable': +(r.quality[0]?.recallLinkable ?? 0).toFixed(4),
