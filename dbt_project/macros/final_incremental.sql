@@ -105,3 +105,65 @@ where updated_at is null
     or (updated_at < {{ final_updated_at() }} and {{ key }} in ({{ final_affected_entities(entity, since) }}))
     {%- endif -%}
 {%- endmacro %}
+
+{#- crm.memberships: the `affected_persons` and `affected_groups` CTEs (with a trailing comma)
+    on an incremental build. A link is recomputed when its person or group changed (as for
+    the other crm tables), or when a run since observed a membership of it or replaced one
+    that named it (identity.membership_retractions): a corrected membership leaves its old
+    link, which goes if nothing else observes it. -#}
+{% macro final_membership_affected_ctes(since) -%}
+{#- Dependencies named while parsing, as in final_affected_cte. -#}
+{%- if not execute -%}
+    {%- set dependencies = [source('identity', 'membership_retractions'), source('identity', 'identity_runs'), source('identity', 'identity_merges')] -%}
+    {%- for entity in ['person', 'group'] -%}
+        {%- do dependencies.extend([
+            ref(entity ~ '_identifiers'), ref(entity ~ '_traits'),
+            source('identity', entity ~ '_map'), source('identity', entity ~ '_observations'),
+        ]) -%}
+    {%- endfor -%}
+{%- endif -%}
+{%- if since is not none %}
+affected_persons as (
+{{ final_membership_affected('person', since) }}
+),
+affected_groups as (
+{{ final_membership_affected('group', since) }}
+),
+{%- endif -%}
+{%- endmacro %}
+
+{#- The ids of the entities of a type whose memberships changed after `since`. -#}
+{% macro final_membership_affected(entity, since) -%}
+    {%- set runs -%}
+        select run_id from {{ source('identity', 'identity_runs') }} where finished_at > {{ since }}
+    {%- endset -%}
+{{ final_affected_entities(entity, since) }}
+union
+select identifier_map.entity_id
+from {{ source('identity', 'membership_observations') }} as changed
+inner join {{ source('identity', entity ~ '_map') }} as identifier_map
+    on identifier_map.identifier_type = changed.{{ entity }}_identifier_type
+    and identifier_map.identifier_value = changed.{{ entity }}_identifier
+where changed.run_id in ({{ runs }})
+union
+select identifier_map.entity_id
+from {{ source('identity', 'membership_retractions') }} as changed
+inner join {{ source('identity', entity ~ '_map') }} as identifier_map
+    on identifier_map.identifier_type = changed.{{ entity }}_identifier_type
+    and identifier_map.identifier_value = changed.{{ entity }}_identifier
+where changed.run_id in ({{ runs }})
+{%- endmacro %}
+
+{#- Post-hook of crm.memberships: as final_delete_replaced, for links keyed by person and group. -#}
+{% macro final_delete_replaced_memberships() -%}
+    {%- if is_incremental() -%}
+        {%- set since -%}
+            (select max(updated_at) from {{ this }} where updated_at < {{ final_updated_at() }})
+        {%- endset -%}
+delete from {{ this }}
+where updated_at is null
+    or (updated_at < {{ final_updated_at() }}
+        and (person_id in ({{ final_membership_affected('person', since) }})
+            or group_id in ({{ final_membership_affected('group', since) }})))
+    {%- endif -%}
+{%- endmacro %}

@@ -70,8 +70,13 @@ export interface PipelineStack {
   teardown: () => Promise<void>;
 }
 
-export async function startPipelineStack(): Promise<PipelineStack> {
-  const config = freshConfig();
+export async function startPipelineStack(options: { lookbackMinutes?: number } = {}): Promise<PipelineStack> {
+  const fresh = freshConfig();
+  const { pipeline } = fresh.project;
+  const config: HcrmConfig =
+    options.lookbackMinutes === undefined
+      ? fresh
+      : { ...fresh, project: { ...fresh.project, pipeline: { ...pipeline, lookbackMinutes: options.lookbackMinutes } } };
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: config.temporal.cliPath } },
   });

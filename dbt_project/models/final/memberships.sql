@@ -3,9 +3,35 @@
 -- identity.person_map and identity.group_map; links that resolve on one side only are left
 -- out. Role and source come from the latest observation: by occurred_at, ties to the
 -- smallest source, then event_id, then membership row id.
-{{ config(materialized='table') }}
-with observations as (
+-- Incremental: only the links of the persons and groups a run changed, plus those of new and
+-- replaced membership observations (macros/final_incremental.sql, final_membership_affected).
+{{ config(post_hook="{{ final_delete_replaced_memberships() }}") }}
+{%- set since = final_since() %}
+with {{ final_membership_affected_ctes(since) }}
+
+all_observations as (
     select * from {{ source('identity', 'membership_observations') }}
+),
+
+observations as (
+    select * from all_observations
+    {%- if since is not none %}
+    where id in (
+        select candidates.id
+        from all_observations as candidates
+        inner join {{ source('identity', 'person_map') }} as affected_map
+            on affected_map.identifier_type = candidates.person_identifier_type
+            and affected_map.identifier_value = candidates.person_identifier
+        where affected_map.entity_id in (select entity_id from affected_persons)
+        union
+        select candidates.id
+        from all_observations as candidates
+        inner join {{ source('identity', 'group_map') }} as affected_map
+            on affected_map.identifier_type = candidates.group_identifier_type
+            and affected_map.identifier_value = candidates.group_identifier
+        where affected_map.entity_id in (select entity_id from affected_groups)
+    )
+    {%- endif %}
 ),
 
 person_map as (
@@ -62,7 +88,8 @@ final as (
         ranked.role,
         ranked.source,
         seen_span.first_seen_at,
-        seen_span.last_seen_at
+        seen_span.last_seen_at,
+        {{ final_updated_at() }} as updated_at
     from ranked
     inner join seen_span
         on seen_span.person_id = ranked.person_id

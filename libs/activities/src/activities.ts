@@ -121,7 +121,7 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
     },
 
     async identityPrepare({ entityType, runId }) {
-      return withWarehouse((warehouse) => prepareIdentityBatch(warehouse, deps.config.project.identity, entityType, runId));
+      return withWarehouse((warehouse) => prepareIdentityBatch(warehouse, deps.config.project.identity, entityType, runId, { lookbackMinutes: deps.config.project.pipeline.lookbackMinutes }));
     },
 
     async identityIterate({ entityType, maxSeconds }) {
@@ -168,7 +168,7 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
 
     async identityMemberships({ runId }) {
       return withWarehouse(async (warehouse) => {
-        const staged = await stageMemberships(warehouse, deps.config.project.identity, runId);
+        const staged = await stageMemberships(warehouse, deps.config.project.identity, runId, { lookbackMinutes: deps.config.project.pipeline.lookbackMinutes });
         await recordMaterializations(warehouse, [
           { asset: 'identity.membership_observations', layer: 'identity', kind: 'activity', status: 'success', rows: staged.rows },
         ]);

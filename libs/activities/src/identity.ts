@@ -30,11 +30,11 @@ import {
   sqlString,
   stageBatchEdgesSql,
   stageBatchRowsSql,
-  deleteSupersededMembershipsSql,
   stageBatchSql,
   stageComponentEdgesSql,
   stageComponentNodesSql,
   stageMembershipsSql,
+  supersedeMembershipsSql,
   swapLabelsSql,
   tableName,
   violatingEdgesSql,
@@ -78,11 +78,18 @@ async function alreadyApplied(warehouse: Warehouse, entity: EntityType | 'member
  * existing entity the batch touches is one node. Safe to repeat: staging is rebuilt, and the
  * observations and quarantine rows of a batch are written once.
  */
+/** How identity batches read core: the lookback before the last batch's watermark. */
+export interface IdentityReadOptions {
+  /** hcrm.yml `pipeline.lookback_minutes`; default IDENTITY_LOOKBACK_MINUTES. */
+  lookbackMinutes?: number;
+}
+
 export async function prepareIdentityBatch(
   warehouse: Warehouse,
   config: IdentityConfig,
   entity: EntityType,
   runId: string,
+  { lookbackMinutes }: IdentityReadOptions = {},
 ): Promise<IdentityBatch> {
   await ensureIdentityTables(warehouse);
   if (await alreadyApplied(warehouse, entity, runId)) {
@@ -91,7 +98,7 @@ export async function prepareIdentityBatch(
   const dialect = warehouse.dialect;
   const watermark = await scalar<string>(warehouse, lastWatermarkSql(entity), 'watermark');
   await warehouse.execute(
-    stageBatchSql({ entity, dialect, runId, config: config[entity], phoneRegion: config.phoneDefaultRegion, watermark }),
+    stageBatchSql({ entity, dialect, runId, config: config[entity], phoneRegion: config.phoneDefaultRegion, watermark, lookbackMinutes }),
   );
   const stats = (await warehouse.query(batchStatsSql(entity)))[0] ?? {};
   const batchRows = Number(stats.batch_rows ?? 0);
@@ -325,17 +332,22 @@ function runSummary(entity: EntityType, row: Record<string, unknown>): IdentityA
  * Normalises the new membership identifiers the same way as person and group identifiers,
  * so the final layer joins them to entities on (type, normalised value).
  */
-export async function stageMemberships(warehouse: Warehouse, config: IdentityConfig, runId: string): Promise<MembershipsStaged> {
+export async function stageMemberships(
+  warehouse: Warehouse,
+  config: IdentityConfig,
+  runId: string,
+  { lookbackMinutes }: IdentityReadOptions = {},
+): Promise<MembershipsStaged> {
   await ensureIdentityTables(warehouse);
   if (await alreadyApplied(warehouse, 'membership', runId)) return { rows: 0 };
   const watermark = await scalar<string>(warehouse, lastWatermarkSql('membership'), 'watermark');
-  const [window] = await warehouse.query(freshMembershipsCountSql(warehouse.dialect, watermark));
+  const [window] = await warehouse.query(freshMembershipsCountSql(warehouse.dialect, watermark, lookbackMinutes));
   const rows = Number(window?.row_count ?? 0);
   if (rows === 0) return { rows: 0, watermark };
   const newWatermark = (window?.watermark as string | null) ?? undefined;
   await warehouse.transaction(async () => {
-    await warehouse.execute(deleteSupersededMembershipsSql(warehouse.dialect, watermark));
-    await warehouse.execute(stageMembershipsSql(warehouse.dialect, runId, config.phoneDefaultRegion, watermark));
+    await runAll(warehouse, supersedeMembershipsSql(warehouse.dialect, runId, watermark, lookbackMinutes));
+    await warehouse.execute(stageMembershipsSql(warehouse.dialect, runId, config.phoneDefaultRegion, watermark, lookbackMinutes));
     await warehouse.execute(
       `insert into ${IDENTITY_SCHEMA}.identity_runs (run_id, entity_type, finished_at, watermark, batch_rows) values (?, 'membership', ${nowSql(warehouse.dialect)}, cast(? as timestamp), ?)`,
       [runId, newWatermark ?? null, rows],

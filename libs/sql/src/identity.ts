@@ -16,7 +16,9 @@ import {
  * - `<entity>_map`: identifier (type, normalised value) -> entity id, one row per identifier.
  * - `<entity>_entities`: live entities with the identifier that created them (the seed).
  * - `<entity>_edges`: deduplicated edges (A-B == B-A) with earliest provenance and status.
- * - `identity_merges`, `identity_quarantine`, `identity_runs`, `membership_observations`.
+ * - `identity_merges`, `identity_quarantine`, `identity_runs`, `membership_observations`,
+ *   `membership_retractions` (earlier versions of memberships a run replaced: the final layer
+ *   recomputes the links they named).
  * - `<entity>_batch*`, `<entity>_cc_*`: staging of one run, dropped when the run is applied.
  */
 export const IDENTITY_SCHEMA = 'identity';
@@ -49,12 +51,13 @@ const DIALECT_SQL: Record<Dialect, DialectSql> = {
 
 /**
  * Identity batches start this many minutes before the last batch's max `_ingested_at`, in
- * case rows are committed out of order; rows already observed are skipped by id.
+ * case rows are committed out of order; rows already observed are skipped by id. The
+ * activities pass hcrm.yml's `pipeline.lookback_minutes`; this is the default.
  */
 export const IDENTITY_LOOKBACK_MINUTES = 10;
 
-function afterWatermark(d: DialectSql, column: string, watermark: string | undefined): string | undefined {
-  return watermark ? `${column} > ${d.minusMinutes(d.timestampLiteral(watermark), IDENTITY_LOOKBACK_MINUTES)}` : undefined;
+function afterWatermark(d: DialectSql, column: string, watermark: string | undefined, lookbackMinutes = IDENTITY_LOOKBACK_MINUTES): string | undefined {
+  return watermark ? `${column} > ${d.minusMinutes(d.timestampLiteral(watermark), lookbackMinutes)}` : undefined;
 }
 
 /** The current time as a UTC timestamp, in the dialect. */
@@ -80,7 +83,7 @@ function t(entity: EntityType, name: string): string {
 export function identityTables(entity: EntityType): string[] {
   return ['observations', 'map', 'entities', 'edges', ...STAGING].map((name) => t(entity, name));
 }
-export const SHARED_IDENTITY_TABLES = ['identity_merges', 'identity_quarantine', 'identity_runs', 'membership_observations'].map(
+export const SHARED_IDENTITY_TABLES = ['identity_merges', 'identity_quarantine', 'identity_runs', 'membership_observations', 'membership_retractions'].map(
   (name) => `${IDENTITY_SCHEMA}.${name}`,
 );
 const STAGING = ['batch', 'batch_rows', 'batch_edges', 'cc_nodes', 'cc_edges', 'cc_labels', 'cc_next', 'cc_override', 'cc_resolved', 'assign', 'quarantined'];
@@ -101,6 +104,7 @@ export function createIdentityTablesSql(dialect: Dialect): string[] {
     `create table if not exists ${IDENTITY_SCHEMA}.identity_quarantine (quarantine_id varchar, entity_type varchar, reason varchar, identifier_type varchar, identifier_value varchar, other_type varchar, other_value varchar, edge_id varchar, event_id varchar, source varchar, occurred_at ${ts}, detail varchar, run_id varchar)`,
     `create table if not exists ${IDENTITY_SCHEMA}.identity_runs (run_id varchar, entity_type varchar, started_at ${ts}, finished_at ${ts}, watermark ${ts}, batch_rows bigint, new_identifiers bigint, new_edges bigint, new_entities bigint, merges bigint, quarantined bigint, blocked bigint, iterations bigint)`,
     `create table if not exists ${IDENTITY_SCHEMA}.membership_observations (id varchar, event_id varchar, source varchar, occurred_at ${ts}, person_identifier_type varchar, person_identifier varchar, group_identifier_type varchar, group_identifier varchar, role varchar, run_id varchar, raw_person_identifier varchar, raw_group_identifier varchar)`,
+    `create table if not exists ${IDENTITY_SCHEMA}.membership_retractions (id varchar, person_identifier_type varchar, person_identifier varchar, group_identifier_type varchar, group_identifier varchar, run_id varchar)`,
   ];
 }
 
@@ -200,6 +204,8 @@ export interface BatchOptions {
   phoneRegion: string;
   /** The last applied batch's max `_ingested_at` (ISO, UTC); undefined on the first run. */
   watermark?: string;
+  /** Re-read this many minutes before the watermark (default IDENTITY_LOOKBACK_MINUTES). */
+  lookbackMinutes?: number;
 }
 
 /**
@@ -209,7 +215,7 @@ export interface BatchOptions {
 export function stageBatchSql(options: BatchOptions): string {
   const { entity, dialect } = options;
   const d = DIALECT_SQL[dialect];
-  const window = afterWatermark(d, 'core._ingested_at', options.watermark);
+  const window = afterWatermark(d, 'core._ingested_at', options.watermark, options.lookbackMinutes);
   const normalized = normalizeIdentifierSql('identifier_type', 'raw_value', dialect, options.phoneRegion);
   return `create or replace table ${t(entity, 'batch')} as
 with incoming as (
@@ -615,8 +621,8 @@ inner join ${t(entity, 'quarantined')} as quarantined on quarantined.edge_id = e
  * The core membership rows after the watermark that no earlier run observed as they are now
  * (same id, identifiers and role): a corrected membership is a new version of its id.
  */
-function freshMembershipsSql(d: DialectSql, watermark: string | undefined): string {
-  const window = afterWatermark(d, 'core._ingested_at', watermark);
+function freshMembershipsSql(d: DialectSql, watermark: string | undefined, lookbackMinutes?: number): string {
+  const window = afterWatermark(d, 'core._ingested_at', watermark, lookbackMinutes);
   const where = window ? `where ${window}` : '';
   // The observations of the window's ids only (see stageBatchSql).
   return `from ${CORE_SCHEMA}.membership_identifiers as core
@@ -634,14 +640,24 @@ ${where ? `${where} and ` : 'where '}not exists (
 )`;
 }
 
-/** Earlier versions of the memberships about to be observed again: the latest version wins. */
-export function deleteSupersededMembershipsSql(dialect: Dialect, watermark?: string): string {
-  return `delete from ${IDENTITY_SCHEMA}.membership_observations
-where id in (select core.id ${freshMembershipsSql(DIALECT_SQL[dialect], watermark)})`;
+/**
+ * Earlier versions of the memberships about to be observed again: the latest version wins.
+ * They are logged in membership_retractions first (the run that replaced them, the links they
+ * named), so the final layer also recomputes a link whose last observation went.
+ */
+export function supersedeMembershipsSql(dialect: Dialect, runId: string, watermark?: string, lookbackMinutes?: number): string[] {
+  const superseded = `id in (select core.id ${freshMembershipsSql(DIALECT_SQL[dialect], watermark, lookbackMinutes)})`;
+  return [
+    `insert into ${IDENTITY_SCHEMA}.membership_retractions
+select id, person_identifier_type, person_identifier, group_identifier_type, group_identifier, ${sqlString(runId)}
+from ${IDENTITY_SCHEMA}.membership_observations
+where ${superseded}`,
+    `delete from ${IDENTITY_SCHEMA}.membership_observations where ${superseded}`,
+  ];
 }
 
 /** Normalised membership identifiers of the fresh core rows, keyed like person and group identifiers. */
-export function stageMembershipsSql(dialect: Dialect, runId: string, phoneRegion: string, watermark?: string): string {
+export function stageMembershipsSql(dialect: Dialect, runId: string, phoneRegion: string, watermark?: string, lookbackMinutes?: number): string {
   const d = DIALECT_SQL[dialect];
   const personType = 'lower(trim(core.person_identifier_type))';
   const groupType = 'lower(trim(core.group_identifier_type))';
@@ -650,12 +666,12 @@ select core.id, core.event_id, core.source, core.occurred_at,
     ${personType}, ${normalizeIdentifierSql(personType, 'core.person_identifier', dialect, phoneRegion)},
     ${groupType}, ${normalizeIdentifierSql(groupType, 'core.group_identifier', dialect, phoneRegion)},
     core.role, ${sqlString(runId)}, core.person_identifier, core.group_identifier
-${freshMembershipsSql(d, watermark)}`;
+${freshMembershipsSql(d, watermark, lookbackMinutes)}`;
 }
 
-export function freshMembershipsCountSql(dialect: Dialect, watermark?: string): string {
+export function freshMembershipsCountSql(dialect: Dialect, watermark?: string, lookbackMinutes?: number): string {
   return `select count(*) as row_count, cast(max(core._ingested_at) as varchar) as watermark
-${freshMembershipsSql(DIALECT_SQL[dialect], watermark)}`;
+${freshMembershipsSql(DIALECT_SQL[dialect], watermark, lookbackMinutes)}`;
 }
 
 export function batchStatsSql(entity: EntityType): string {
