@@ -77,6 +77,13 @@ export const ACTIVITY_ASSETS: readonly ActivityAsset[] = [
     upstream: ['core.membership_identifiers'],
     description: 'membership identifiers, normalised like person and group identifiers',
   },
+  {
+    name: 'identity.membership_retractions',
+    layer: 'identity',
+    writtenBy: 'identityMemberships',
+    upstream: ['identity.membership_observations'],
+    description: 'versions of memberships a run replaced, so crm.memberships drops the links they named',
+  },
 ];
 
 /** One recorded materialization of an asset (a row of ops.materializations). */
