@@ -35,6 +35,8 @@ export function treeRssKiB(root: number): number {
 
 export interface Measured {
   seconds: number;
+  /** When the process exited (ms since the epoch). */
+  endedAt: number;
   peakRssMiB: number;
   stdout: string;
 }
@@ -53,7 +55,7 @@ export function measure(args: string[], env: Record<string, string>): Promise<Me
     child.on('close', (code) => {
       clearInterval(timer);
       if (code !== 0) fail(new Error(`hcrm ${args.join(' ')} failed (${code}):\n${stdout}\n${stderr}`));
-      else done({ seconds: (Date.now() - started) / 1000, peakRssMiB: Math.round(peak / 1024), stdout });
+      else done({ seconds: (Date.now() - started) / 1000, endedAt: Date.now(), peakRssMiB: Math.round(peak / 1024), stdout });
     });
   });
 }

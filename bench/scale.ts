@@ -2,17 +2,26 @@
 // resolution quality against the ground truth.
 //   node --import tsx bench/scale.ts 10000 100000 [1000000]
 // For each size: generation time, full build wall time and peak RSS of all processes (hcrm,
-// the Temporal dev server, dbt), per-layer times, the incremental run (1,000 new events) with
-// `hcrm run` (which starts a dev server and a worker) and again on a running `hcrm up`, the
-// slowest final-layer nodes, and pairwise precision / recall. Writes
-// bench/results/scale-<sizes>-<date>.json; prints tables and the growth exponent of the full build.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// the Temporal dev server, dbt), per-layer times, two incremental runs (1,000 new events
+// each): the first with `hcrm run` (which starts a dev server and a worker) right after the
+// full build, the second on a running `hcrm up` as a schedule runs it; the slowest final-layer
+// nodes, and pairwise precision / recall. Writes bench/results/scale-<sizes>-<date>.json;
+// prints tables and the growth exponent of the full build.
+//
+// The lookback is 2 minutes (hcrm.yml pipeline.lookback_minutes; default 10), and the first
+// increment runs when the base is older than that: identity resolution re-reads the rows
+// ingested within the lookback before its last batch, so the first run after a full build
+// re-reads the whole base (it was all ingested within seconds), and a later one only what the
+// runs of the last lookback brought, as in a schedule. The second increment measures that.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureQuality, type ResolutionQuality } from '@hcrm/generator';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';
 import { measure, startStack } from './processes';
-import { writeResults } from './results';
+import { repoRoot, writeResults } from './results';
+
+const LOOKBACK_MINUTES = 2;
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 if (!sizes.length) sizes.push(10_000, 100_000);
@@ -43,11 +52,13 @@ function slowestNodes(stateDir: string): Record<string, number> {
 const results = [];
 for (const persons of sizes) {
   const stateDir = mkdtempSync(join(tmpdir(), `hcrm-bench-scale-${persons}-`));
-  const env = { HCRM_STATE_DIR: stateDir };
+  const config = join(stateDir, 'hcrm.yml');
+  writeFileSync(config, readFileSync(join(repoRoot, 'hcrm.yml'), 'utf8').replace(/lookback_minutes: \d+/, `lookback_minutes: ${LOOKBACK_MINUTES}`));
+  const env = { HCRM_STATE_DIR: stateDir, HCRM_CONFIG: config };
   console.error(`\n== ${persons.toLocaleString('en-US')} persons (state ${stateDir})`);
   // The base was synced over the day that ended two hours ago, so the increment's window
-  // (latest base row minus the 10-minute lookback, now] holds the new rows and the base's last
-  // ten minutes, as in a pipeline that runs regularly.
+  // (latest base row minus the lookback, now] holds the new rows and the base's last
+  // minutes, as in a pipeline that runs regularly.
   const baseSyncedBefore = new Date(Date.now() - 2 * 3_600_000).toISOString();
   const generated = await measure(
     ['generate', '--persons', String(persons), '--seed', '7', '--synced-before', baseSyncedBefore, '--synced-spread', '1440'],
@@ -58,13 +69,16 @@ for (const persons of sizes) {
   const fullFinalNodes = slowestNodes(stateDir);
   const fullSteps = stepSeconds(full.stdout);
   console.error(`full build ${full.seconds.toFixed(1)} s, peak RSS ${full.peakRssMiB} MiB`, fullSteps);
-  // 1,000 new events: 500 new persons (2 records each) on top of the base.
-  const appended = await measure(['generate', '--persons', '500', '--seed', '8', '--append', '--existing-persons', '1'], env);
+  // 1,000 new events: 500 new persons (2 records each) on top of the base, synced in the last
+  // minute (inside the lookback), once the base is older than the lookback.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, LOOKBACK_MINUTES * 60_000 + 5000 - (Date.now() - full.endedAt))));
+  const increment = (seed: string) => ['generate', '--persons', '500', '--seed', seed, '--append', '--existing-persons', '1', '--synced-spread', '1'];
+  const appended = await measure(increment('8'), env);
   const incremental = await measure(['run', '--no-demo-data'], env);
   const incrementalFinalNodes = slowestNodes(stateDir);
   // The same again on a running stack (`hcrm up`: server, worker and its dbt process already
   // up), as a schedule runs it; `hcrm run` above started a dev server and a worker first.
-  await measure(['generate', '--persons', '500', '--seed', '9', '--append', '--existing-persons', '1'], env);
+  await measure(increment('9'), env);
   const stack = await startStack(env);
   let onStack: Awaited<ReturnType<typeof measure>>;
   try {
@@ -74,6 +88,7 @@ for (const persons of sizes) {
     await stack.stop();
   }
   const onStackSteps = stepSeconds(onStack.stdout);
+  const onStackFinalNodes = slowestNodes(stateDir);
   console.error(`incremental on a running stack ${onStack.seconds.toFixed(1)} s`, onStackSteps);
   const incrementalSteps = stepSeconds(incremental.stdout);
   console.error(`incremental ${incremental.seconds.toFixed(1)} s`, incrementalSteps, appended.stdout.split('\n')[0]);
@@ -87,7 +102,9 @@ for (const persons of sizes) {
     personIdentifierRows: rows,
     full: { seconds: full.seconds, peakRssMiB: full.peakRssMiB, steps: fullSteps, finalNodes: fullFinalNodes },
     incremental: { seconds: incremental.seconds, peakRssMiB: incremental.peakRssMiB, steps: incrementalSteps, finalNodes: incrementalFinalNodes },
-    incrementalOnRunningStack: { seconds: onStack.seconds, steps: onStackSteps },
+    lookbackMinutes: LOOKBACK_MINUTES,
+    // peak RSS here is the `hcrm run` client's alone: the server and worker belong to `hcrm up`.
+    incrementalOnRunningStack: { seconds: onStack.seconds, steps: onStackSteps, finalNodes: onStackFinalNodes },
     quality,
   });
   rmSync(stateDir, { recursive: true, force: true });
