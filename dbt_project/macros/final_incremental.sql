@@ -97,13 +97,20 @@ affected as (
     latest updated_at before this build, as the model read it. -#}
 {% macro final_delete_replaced(entity, key) -%}
     {%- if is_incremental() -%}
-        {%- set since -%}
-            (select max(updated_at) from {{ this }} where updated_at < {{ final_updated_at() }})
-        {%- endset -%}
+        {{ final_delete_older_rows(key ~ ' in (' ~ final_affected_entities(entity, final_previous_build()) ~ ')') }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The table's latest updated_at before this build (SQL), for the post-hooks. -#}
+{% macro final_previous_build() -%}
+(select max(updated_at) from {{ this }} where updated_at < {{ final_updated_at() }})
+{%- endmacro %}
+
+{#- Deletes the rows from before updated_at existed, and the older rows where `replaced` holds. -#}
+{% macro final_delete_older_rows(replaced) -%}
 delete from {{ this }}
 where updated_at is null
-    or (updated_at < {{ final_updated_at() }} and {{ key }} in ({{ final_affected_entities(entity, since) }}))
-    {%- endif -%}
+    or (updated_at < {{ final_updated_at() }} and ({{ replaced }}))
 {%- endmacro %}
 
 {#- crm.memberships: the `affected_persons` and `affected_groups` CTEs (with a trailing comma)
@@ -140,30 +147,23 @@ affected_groups as (
 {{ final_affected_entities(entity, since) }}
 union
 select identifier_map.entity_id
-from {{ source('identity', 'membership_observations') }} as changed
+from (
+    select {{ entity }}_identifier_type as identifier_type, {{ entity }}_identifier as identifier_value, run_id
+    from {{ source('identity', 'membership_observations') }}
+    union all
+    select {{ entity }}_identifier_type, {{ entity }}_identifier, run_id
+    from {{ source('identity', 'membership_retractions') }}
+) as changed
 inner join {{ source('identity', entity ~ '_map') }} as identifier_map
-    on identifier_map.identifier_type = changed.{{ entity }}_identifier_type
-    and identifier_map.identifier_value = changed.{{ entity }}_identifier
-where changed.run_id in ({{ runs }})
-union
-select identifier_map.entity_id
-from {{ source('identity', 'membership_retractions') }} as changed
-inner join {{ source('identity', entity ~ '_map') }} as identifier_map
-    on identifier_map.identifier_type = changed.{{ entity }}_identifier_type
-    and identifier_map.identifier_value = changed.{{ entity }}_identifier
+    on identifier_map.identifier_type = changed.identifier_type
+    and identifier_map.identifier_value = changed.identifier_value
 where changed.run_id in ({{ runs }})
 {%- endmacro %}
 
 {#- Post-hook of crm.memberships: as final_delete_replaced, for links keyed by person and group. -#}
 {% macro final_delete_replaced_memberships() -%}
     {%- if is_incremental() -%}
-        {%- set since -%}
-            (select max(updated_at) from {{ this }} where updated_at < {{ final_updated_at() }})
-        {%- endset -%}
-delete from {{ this }}
-where updated_at is null
-    or (updated_at < {{ final_updated_at() }}
-        and (person_id in ({{ final_membership_affected('person', since) }})
-            or group_id in ({{ final_membership_affected('group', since) }})))
+        {%- set since = final_previous_build() -%}
+        {{ final_delete_older_rows('person_id in (' ~ final_membership_affected('person', since) ~ ') or group_id in (' ~ final_membership_affected('group', since) ~ ')') }}
     {%- endif -%}
 {%- endmacro %}

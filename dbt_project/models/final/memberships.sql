@@ -17,19 +17,15 @@ observations as (
     select * from all_observations
     {%- if since is not none %}
     where id in (
+        {%- for entity, affected in [('person', 'affected_persons'), ('group', 'affected_groups')] %}
+        {% if not loop.first %}union{% endif %}
         select candidates.id
         from all_observations as candidates
-        inner join {{ source('identity', 'person_map') }} as affected_map
-            on affected_map.identifier_type = candidates.person_identifier_type
-            and affected_map.identifier_value = candidates.person_identifier
-        where affected_map.entity_id in (select entity_id from affected_persons)
-        union
-        select candidates.id
-        from all_observations as candidates
-        inner join {{ source('identity', 'group_map') }} as affected_map
-            on affected_map.identifier_type = candidates.group_identifier_type
-            and affected_map.identifier_value = candidates.group_identifier
-        where affected_map.entity_id in (select entity_id from affected_groups)
+        inner join {{ source('identity', entity ~ '_map') }} as affected_map
+            on affected_map.identifier_type = candidates.{{ entity }}_identifier_type
+            and affected_map.identifier_value = candidates.{{ entity }}_identifier
+        where affected_map.entity_id in (select entity_id from {{ affected }})
+        {%- endfor %}
     )
     {%- endif %}
 ),
