@@ -8,8 +8,9 @@
       - every entity holding an identifier of a record (row_id) that got a new identifier
         observation in those runs, or a core identifier or trait row ingested since then:
         the record's traits may move between its entities.
-    The model and its post-hook read the same `since`: the latest updated_at older than
-    this build. -#}
+    They are computed once per build into ops.crm_changed_entities (model crm_changed_entities,
+    built first), from the oldest latest-updated_at of the crm tables; every model and its
+    post-hook read that table. -#}
 
 {% macro final_updated_at() -%}
 cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }})
@@ -76,34 +77,87 @@ true
     every relation the incremental branch reads, so they are in the graph either way (only
     then: a unit test runs the full branch and gives only the inputs that one reads). -#}
 {%- if not execute -%}
-    {%- set dependencies = [
-        ref(entity ~ '_identifiers'), ref(entity ~ '_traits'),
-        source('identity', entity ~ '_map'), source('identity', entity ~ '_observations'),
-        source('identity', 'identity_runs'), source('identity', 'identity_merges'),
-    ] -%}
+    {%- set dependencies = [ref('crm_changed_entities')] -%}
 {%- endif -%}
 {%- if since is not none -%}
 affected as (
-{{ final_affected_entities(entity, since) }}
+{{ final_changed(entity) }}
 ),
 {%- endif -%}
+{%- endmacro %}
+
+{#- The ids of the changed entities of a kind, from ops.crm_changed_entities: 'person', 'group',
+    or 'membership_person' / 'membership_group' (those named by memberships observed or
+    replaced since). -#}
+{% macro final_changed(kind) -%}
+select entity_id from {{ ref('crm_changed_entities') }} where entity_type = '{{ kind }}'
+{%- endmacro %}
+
+{#- ops.crm_changed_entities: the changed entities of every kind, computed once per build for all
+    the crm models and their post-hooks (each used to compute its own, twice). `since` is the
+    oldest latest-updated_at of the incremental crm tables, so the set holds what each model
+    would have computed from its own (more entities recomputed at worst, never fewer). None on
+    a full refresh, when no crm table has been built yet, and while parsing: no rows. -#}
+{% macro final_changed_entities_sql() -%}
+{%- set since = final_oldest_since() -%}
+{#- Dependencies named while parsing, as in final_affected_cte. -#}
+{%- if not execute -%}
+    {%- set dependencies = [source('identity', 'membership_observations'), source('identity', 'membership_retractions'),
+        source('identity', 'identity_runs'), source('identity', 'identity_merges')] -%}
+    {%- for entity in ['person', 'group'] -%}
+        {%- do dependencies.extend([
+            ref(entity ~ '_identifiers'), ref(entity ~ '_traits'),
+            source('identity', entity ~ '_map'), source('identity', entity ~ '_observations'),
+        ]) -%}
+    {%- endfor -%}
+{%- endif -%}
+{%- if since is none %}
+select cast(null as {{ dbt.type_string() }}) as entity_type, cast(null as {{ dbt.type_string() }}) as entity_id
+where 1 = 0
+{%- else %}
+{%- for entity in ['person', 'group'] %}
+{% if not loop.first %}union all{% endif %}
+select distinct '{{ entity }}' as entity_type, entity_id from ({{ final_affected_entities(entity, since) }}) as changed
+union all
+select distinct 'membership_{{ entity }}', entity_id from ({{ final_membership_named(entity, since) }}) as named
+{%- endfor %}
+{%- endif %}
+{%- endmacro %}
+
+{#- The oldest max(updated_at) of the incremental crm tables that exist (SQL literal), or none. -#}
+{% macro final_oldest_since() -%}
+    {%- if not execute or flags.FULL_REFRESH -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set latest = [] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and 'final' in node.tags and node.config.materialized == 'incremental' -%}
+        {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
+        {%- if relation is not none -%}
+            {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+            {%- if 'updated_at' in columns -%}
+                {%- do latest.append('select max(updated_at) as latest from ' ~ relation) -%}
+            {%- else -%}
+                {%- do latest.append("select cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ') as latest') -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if not latest -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set oldest = run_query('select cast(min(latest) as varchar) from (' ~ latest | join(' union all ') ~ ') as tables').columns[0].values()[0] -%}
+    {{ return("cast('" ~ (oldest or '1900-01-01 00:00:00') ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
 {%- endmacro %}
 
 {#- Post-hook: on an incremental build, delete the rows the build replaced: every row from
     before the table had updated_at, and the older rows of the changed entities, whose
     recomputed rows the build has just appended (all with this transaction's timestamp). It
     runs after the insert, because DuckDB cannot commit a transaction that deletes from a
-    table and then alters it (dbt adds new columns before inserting). `since` is the table's
-    latest updated_at before this build, as the model read it. -#}
+    table and then alters it (dbt adds new columns before inserting). The changed entities
+    are those the model read, from ops.crm_changed_entities. -#}
 {% macro final_delete_replaced(entity, key) -%}
     {%- if is_incremental() -%}
-        {{ final_delete_older_rows(key ~ ' in (' ~ final_affected_entities(entity, final_previous_build()) ~ ')') }}
+        {{ final_delete_older_rows(key ~ ' in (' ~ final_changed(entity) ~ ')') }}
     {%- endif -%}
-{%- endmacro %}
-
-{#- The table's latest updated_at before this build (SQL), for the post-hooks. -#}
-{% macro final_previous_build() -%}
-(select max(updated_at) from {{ this }} where updated_at < {{ final_updated_at() }})
 {%- endmacro %}
 
 {#- Deletes the rows from before updated_at existed, and the older rows where `replaced` holds. -#}
@@ -119,33 +173,24 @@ where updated_at is null
     that named it (identity.membership_retractions): a corrected membership leaves its old
     link, which goes if nothing else observes it. -#}
 {% macro final_membership_affected_ctes(since) -%}
-{#- Dependencies named while parsing, as in final_affected_cte. -#}
-{%- if not execute -%}
-    {%- set dependencies = [source('identity', 'membership_retractions'), source('identity', 'identity_runs'), source('identity', 'identity_merges')] -%}
-    {%- for entity in ['person', 'group'] -%}
-        {%- do dependencies.extend([
-            ref(entity ~ '_identifiers'), ref(entity ~ '_traits'),
-            source('identity', entity ~ '_map'), source('identity', entity ~ '_observations'),
-        ]) -%}
-    {%- endfor -%}
-{%- endif -%}
+{{ final_affected_cte('person', none) }}
 {%- if since is not none %}
 affected_persons as (
-{{ final_membership_affected('person', since) }}
+{{ final_changed('person') }}
+union
+{{ final_changed('membership_person') }}
 ),
 affected_groups as (
-{{ final_membership_affected('group', since) }}
+{{ final_changed('group') }}
+union
+{{ final_changed('membership_group') }}
 ),
 {%- endif -%}
 {%- endmacro %}
 
-{#- The ids of the entities of a type whose memberships changed after `since`. -#}
-{% macro final_membership_affected(entity, since) -%}
-    {%- set runs -%}
-        select run_id from {{ source('identity', 'identity_runs') }} where finished_at > {{ since }}
-    {%- endset -%}
-{{ final_affected_entities(entity, since) }}
-union
+{#- The ids of the entities of a type named by membership observations or retractions of the
+    identity runs after `since`. -#}
+{% macro final_membership_named(entity, since) -%}
 select identifier_map.entity_id
 from (
     select {{ entity }}_identifier_type as identifier_type, {{ entity }}_identifier as identifier_value, run_id
@@ -157,13 +202,13 @@ from (
 inner join {{ source('identity', entity ~ '_map') }} as identifier_map
     on identifier_map.identifier_type = changed.identifier_type
     and identifier_map.identifier_value = changed.identifier_value
-where changed.run_id in ({{ runs }})
+where changed.run_id in (select run_id from {{ source('identity', 'identity_runs') }} where finished_at > {{ since }})
 {%- endmacro %}
 
 {#- Post-hook of crm.memberships: as final_delete_replaced, for links keyed by person and group. -#}
 {% macro final_delete_replaced_memberships() -%}
     {%- if is_incremental() -%}
-        {%- set since = final_previous_build() -%}
-        {{ final_delete_older_rows('person_id in (' ~ final_membership_affected('person', since) ~ ') or group_id in (' ~ final_membership_affected('group', since) ~ ')') }}
+        {{ final_delete_older_rows('person_id in (' ~ final_changed('person') ~ ' union ' ~ final_changed('membership_person')
+            ~ ') or group_id in (' ~ final_changed('group') ~ ' union ' ~ final_changed('membership_group') ~ ')') }}
     {%- endif -%}
 {%- endmacro %}
