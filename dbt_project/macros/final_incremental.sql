@@ -61,6 +61,26 @@ where observations.row_id in (
 )
 {%- endmacro %}
 
+{#- dbt finds a model's dependencies while parsing, when no build is incremental: name every
+    relation the incremental branches (and the fallback of final_changed) read, so they are in
+    the graph either way (only then: a unit test runs the full branch and gives only the
+    inputs that one reads). -#}
+{% macro final_declare_dependencies(with_changed_entities=true) -%}
+{%- if not execute -%}
+    {%- set dependencies = [source('identity', 'membership_observations'), source('identity', 'membership_retractions'),
+        source('identity', 'identity_runs'), source('identity', 'identity_merges')] -%}
+    {%- for entity in ['person', 'group'] -%}
+        {%- do dependencies.extend([
+            ref(entity ~ '_identifiers'), ref(entity ~ '_traits'),
+            source('identity', entity ~ '_map'), source('identity', entity ~ '_observations'),
+        ]) -%}
+    {%- endfor -%}
+    {%- if with_changed_entities -%}
+        {%- do dependencies.append(ref('crm_changed_entities')) -%}
+    {%- endif -%}
+{%- endif -%}
+{%- endmacro %}
+
 {#- A predicate keeping the rows of the changed entities (`column` holds the entity id),
     for models with an `affected` CTE; true on a full build. -#}
 {% macro final_is_affected(column, since) -%}
@@ -73,12 +93,7 @@ true
 
 {#- The `affected` CTE (with its trailing comma) on an incremental build; nothing otherwise. -#}
 {% macro final_affected_cte(entity, since) -%}
-{#- dbt finds a model's dependencies while parsing, when no build is incremental: name
-    every relation the incremental branch reads, so they are in the graph either way (only
-    then: a unit test runs the full branch and gives only the inputs that one reads). -#}
-{%- if not execute -%}
-    {%- set dependencies = [ref('crm_changed_entities')] -%}
-{%- endif -%}
+{{ final_declare_dependencies() }}
 {%- if since is not none -%}
 affected as (
 {{ final_changed(entity) }}
@@ -86,11 +101,24 @@ affected as (
 {%- endif -%}
 {%- endmacro %}
 
-{#- The ids of the changed entities of a kind, from ops.crm_changed_entities: 'person', 'group',
-    or 'membership_person' / 'membership_group' (those named by memberships observed or
-    replaced since). -#}
+{#- The ids of the changed entities of a kind: 'person', 'group', or 'membership_person' /
+    'membership_group' (those named by memberships observed or replaced since). From
+    ops.crm_changed_entities when this dbt command builds it; otherwise (a crm model run by
+    hand, `dbt retry` of a failed one) that table may be stale, so they are computed here from
+    this table's own latest updated_at. -#}
 {% macro final_changed(kind) -%}
+{%- if execute and 'model.hcrm.crm_changed_entities' not in selected_resources -%}
+    {%- set since -%}
+        (select max(updated_at) from {{ this }} where updated_at < {{ final_updated_at() }})
+    {%- endset -%}
+    {%- if kind.startswith('membership_') -%}
+{{ final_membership_named(kind[('membership_' | length):], since) }}
+    {%- else -%}
+{{ final_affected_entities(kind, since) }}
+    {%- endif -%}
+{%- else -%}
 select entity_id from {{ ref('crm_changed_entities') }} where entity_type = '{{ kind }}'
+{%- endif -%}
 {%- endmacro %}
 
 {#- ops.crm_changed_entities: the changed entities of every kind, computed once per build for all
@@ -100,17 +128,7 @@ select entity_id from {{ ref('crm_changed_entities') }} where entity_type = '{{ 
     a full refresh, when no crm table has been built yet, and while parsing: no rows. -#}
 {% macro final_changed_entities_sql() -%}
 {%- set since = final_oldest_since() -%}
-{#- Dependencies named while parsing, as in final_affected_cte. -#}
-{%- if not execute -%}
-    {%- set dependencies = [source('identity', 'membership_observations'), source('identity', 'membership_retractions'),
-        source('identity', 'identity_runs'), source('identity', 'identity_merges')] -%}
-    {%- for entity in ['person', 'group'] -%}
-        {%- do dependencies.extend([
-            ref(entity ~ '_identifiers'), ref(entity ~ '_traits'),
-            source('identity', entity ~ '_map'), source('identity', entity ~ '_observations'),
-        ]) -%}
-    {%- endfor -%}
-{%- endif -%}
+{{ final_declare_dependencies(with_changed_entities=false) }}
 {%- if since is none %}
 select cast(null as {{ dbt.type_string() }}) as entity_type, cast(null as {{ dbt.type_string() }}) as entity_id
 where 1 = 0
@@ -173,7 +191,7 @@ where updated_at is null
     that named it (identity.membership_retractions): a corrected membership leaves its old
     link, which goes if nothing else observes it. -#}
 {% macro final_membership_affected_ctes(since) -%}
-{{ final_affected_cte('person', none) }}
+{{ final_declare_dependencies() }}
 {%- if since is not none %}
 affected_persons as (
 {{ final_changed('person') }}
