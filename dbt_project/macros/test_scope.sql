@@ -10,7 +10,7 @@
         such a row, so a new row that collides with an old one still fails;
       - nothing (the whole table) on --full-refresh, outside `dbt build` (a `dbt test` run by
         hand checks everything), without pipeline windows (dbt run by hand), and for models
-        rebuilt whole (memberships, identity_merges).
+        rebuilt whole (identity_merges, ops.crm_changed_entities).
     A model added later is built whole on its first incremental run, but only that run's
     window is tested; `hcrm run --full-refresh` tests everything. -#}
 

@@ -4,7 +4,7 @@
 -- out. Role and source come from the latest observation: by occurred_at, ties to the
 -- smallest source, then event_id, then membership row id.
 -- Incremental: only the links of the persons and groups a run changed, plus those of new and
--- replaced membership observations (macros/final_incremental.sql, final_membership_affected).
+-- replaced membership observations (macros/final_incremental.sql, final_membership_affected_ctes).
 {{ config(post_hook="{{ final_delete_replaced_memberships() }}") }}
 {%- set since = final_since() %}
 with {{ final_membership_affected_ctes(since) }}

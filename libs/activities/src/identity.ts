@@ -72,18 +72,18 @@ async function alreadyApplied(warehouse: Warehouse, entity: EntityType | 'member
   return (n ?? 0) > 0;
 }
 
-/**
- * Stages one entity type's batch: the new core identifier rows (normalised, blocked values
- * flagged and quarantined), their new edges, and the contracted graph in which every
- * existing entity the batch touches is one node. Safe to repeat: staging is rebuilt, and the
- * observations and quarantine rows of a batch are written once.
- */
 /** How identity batches read core: the lookback before the last batch's watermark. */
 export interface IdentityReadOptions {
   /** hcrm.yml `pipeline.lookback_minutes`; default IDENTITY_LOOKBACK_MINUTES. */
   lookbackMinutes?: number;
 }
 
+/**
+ * Stages one entity type's batch: the new core identifier rows (normalised, blocked values
+ * flagged and quarantined), their new edges, and the contracted graph in which every
+ * existing entity the batch touches is one node. Safe to repeat: staging is rebuilt, and the
+ * observations and quarantine rows of a batch are written once.
+ */
 export async function prepareIdentityBatch(
   warehouse: Warehouse,
   config: IdentityConfig,
