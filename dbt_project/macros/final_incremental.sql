@@ -22,14 +22,27 @@ cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }})
     {%- if this is none or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set latest = none -%}
-    {%- if execute -%}
-        {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-        {%- if 'updated_at' in columns -%}
-            {%- set latest = run_query('select cast(max(updated_at) as varchar) from ' ~ this).columns[0].values()[0] -%}
-        {%- endif -%}
+    {{ return(final_oldest_latest([this])) }}
+{%- endmacro %}
+
+{#- The oldest of the latest updated_at of `relations` (SQL timestamp literal), or none while
+    parsing. A table without updated_at (built before it existed) or without rows counts as
+    1900: every entity is rebuilt. -#}
+{% macro final_oldest_latest(relations) -%}
+    {%- if not execute -%}
+        {{ return("cast('1900-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")") }}
     {%- endif -%}
-    {{ return("cast('" ~ (latest or '1900-01-01 00:00:00') ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+    {%- set latest = [] -%}
+    {%- for relation in relations -%}
+        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+        {%- if 'updated_at' in columns -%}
+            {%- do latest.append('select max(updated_at) as latest from ' ~ relation) -%}
+        {%- else -%}
+            {%- do latest.append("select cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ') as latest') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set oldest = run_query('select cast(min(latest) as varchar) from (' ~ latest | join(' union all ') ~ ') as tables').columns[0].values()[0] -%}
+    {{ return("cast('" ~ (oldest or '1900-01-01 00:00:00') ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
 {%- endmacro %}
 
 {#- The ids of the entities of a type ('person' or 'group') changed after `since`. -#}
@@ -147,23 +160,14 @@ select distinct 'membership_{{ entity }}', entity_id from ({{ final_membership_n
     {%- if not execute or flags.FULL_REFRESH -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set latest = [] -%}
+    {%- set relations = [] -%}
     {%- for node in graph.nodes.values() if node.resource_type == 'model' and 'final' in node.tags and node.config.materialized == 'incremental' -%}
         {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
         {%- if relation is not none -%}
-            {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-            {%- if 'updated_at' in columns -%}
-                {%- do latest.append('select max(updated_at) as latest from ' ~ relation) -%}
-            {%- else -%}
-                {%- do latest.append("select cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ') as latest') -%}
-            {%- endif -%}
+            {%- do relations.append(relation) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- if not latest -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set oldest = run_query('select cast(min(latest) as varchar) from (' ~ latest | join(' union all ') ~ ') as tables').columns[0].values()[0] -%}
-    {{ return("cast('" ~ (oldest or '1900-01-01 00:00:00') ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+    {{ return(final_oldest_latest(relations) if relations else none) }}
 {%- endmacro %}
 
 {#- Post-hook: on an incremental build, delete the rows the build replaced: every row from
