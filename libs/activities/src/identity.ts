@@ -15,6 +15,7 @@ import {
   createIdentityTablesSql,
   deleteKnownBatchEdgesSql,
   dropIdentityTablesSql,
+  dropMembershipBatchSql,
   dropStagingSql,
   initLabelsSql,
   insertEdgesSql,
@@ -22,7 +23,7 @@ import {
   labelRoundSql,
   lastWatermarkSql,
   limitViolationsSql,
-  freshMembershipsCountSql,
+  membershipBatchStatsSql,
   quarantineBlockedSql,
   quarantineLimitEdgesSql,
   refreshEdgeProvenanceSql,
@@ -33,6 +34,7 @@ import {
   stageBatchSql,
   stageComponentEdgesSql,
   stageComponentNodesSql,
+  stageMembershipBatchSql,
   stageMembershipsSql,
   supersedeMembershipsSql,
   swapLabelsSql,
@@ -341,17 +343,20 @@ export async function stageMemberships(
   await ensureIdentityTables(warehouse);
   if (await alreadyApplied(warehouse, 'membership', runId)) return { rows: 0 };
   const watermark = await scalar<string>(warehouse, lastWatermarkSql('membership'), 'watermark');
-  const [window] = await warehouse.query(freshMembershipsCountSql(warehouse.dialect, watermark, lookbackMinutes));
+  await warehouse.execute(stageMembershipBatchSql(warehouse.dialect, watermark, lookbackMinutes));
+  const [window] = await warehouse.query(membershipBatchStatsSql());
   const rows = Number(window?.row_count ?? 0);
-  if (rows === 0) return { rows: 0, watermark };
   const newWatermark = (window?.watermark as string | null) ?? undefined;
-  await warehouse.transaction(async () => {
-    await runAll(warehouse, supersedeMembershipsSql(warehouse.dialect, runId, watermark, lookbackMinutes));
-    await warehouse.execute(stageMembershipsSql(warehouse.dialect, runId, config.phoneDefaultRegion, watermark, lookbackMinutes));
-    await warehouse.execute(
-      `insert into ${IDENTITY_SCHEMA}.identity_runs (run_id, entity_type, finished_at, watermark, batch_rows) values (?, 'membership', ${nowSql(warehouse.dialect)}, cast(? as timestamp), ?)`,
-      [runId, newWatermark ?? null, rows],
-    );
-  });
-  return { rows, watermark: newWatermark };
+  if (rows > 0) {
+    await warehouse.transaction(async () => {
+      await runAll(warehouse, supersedeMembershipsSql(runId));
+      await warehouse.execute(stageMembershipsSql(warehouse.dialect, runId, config.phoneDefaultRegion));
+      await warehouse.execute(
+        `insert into ${IDENTITY_SCHEMA}.identity_runs (run_id, entity_type, finished_at, watermark, batch_rows) values (?, 'membership', ${nowSql(warehouse.dialect)}, cast(? as timestamp), ?)`,
+        [runId, newWatermark ?? null, rows],
+      );
+    });
+  }
+  await warehouse.execute(dropMembershipBatchSql());
+  return rows === 0 ? { rows: 0, watermark } : { rows, watermark: newWatermark };
 }

@@ -110,7 +110,7 @@ export function createIdentityTablesSql(dialect: Dialect): string[] {
 
 /** Drops every identity table (`hcrm run --full-refresh`): the next run resolves from scratch. */
 export function dropIdentityTablesSql(): string[] {
-  return [...identityTables('person'), ...identityTables('group'), ...SHARED_IDENTITY_TABLES].map((name) => `drop table if exists ${name}`);
+  return [...identityTables('person'), ...identityTables('group'), ...SHARED_IDENTITY_TABLES, MEMBERSHIP_BATCH].map((name) => `drop table if exists ${name}`);
 }
 
 export function dropStagingSql(entity: EntityType): string[] {
@@ -640,13 +640,29 @@ ${where ? `${where} and ` : 'where '}not exists (
 )`;
 }
 
+const MEMBERSHIP_BATCH = `${IDENTITY_SCHEMA}.membership_batch`;
+
+/** Stages the run's fresh core membership rows once; the statements below read them. */
+export function stageMembershipBatchSql(dialect: Dialect, watermark?: string, lookbackMinutes?: number): string {
+  return `create or replace table ${MEMBERSHIP_BATCH} as
+select core.* ${freshMembershipsSql(DIALECT_SQL[dialect], watermark, lookbackMinutes)}`;
+}
+
+export function membershipBatchStatsSql(): string {
+  return `select count(*) as row_count, cast(max(_ingested_at) as varchar) as watermark from ${MEMBERSHIP_BATCH}`;
+}
+
+export function dropMembershipBatchSql(): string {
+  return `drop table if exists ${MEMBERSHIP_BATCH}`;
+}
+
 /**
- * Earlier versions of the memberships about to be observed again: the latest version wins.
- * They are logged in membership_retractions first (the run that replaced them, the links they
- * named), so the final layer also recomputes a link whose last observation went.
+ * Earlier versions of the staged memberships: the latest version wins. They are logged in
+ * membership_retractions first (the run that replaced them, the links they named), so the
+ * final layer also recomputes a link whose last observation went.
  */
-export function supersedeMembershipsSql(dialect: Dialect, runId: string, watermark?: string, lookbackMinutes?: number): string[] {
-  const superseded = `id in (select core.id ${freshMembershipsSql(DIALECT_SQL[dialect], watermark, lookbackMinutes)})`;
+export function supersedeMembershipsSql(runId: string): string[] {
+  const superseded = `id in (select id from ${MEMBERSHIP_BATCH})`;
   return [
     `insert into ${IDENTITY_SCHEMA}.membership_retractions
 select id, person_identifier_type, person_identifier, group_identifier_type, group_identifier, ${sqlString(runId)}
@@ -656,9 +672,8 @@ where ${superseded}`,
   ];
 }
 
-/** Normalised membership identifiers of the fresh core rows, keyed like person and group identifiers. */
-export function stageMembershipsSql(dialect: Dialect, runId: string, phoneRegion: string, watermark?: string, lookbackMinutes?: number): string {
-  const d = DIALECT_SQL[dialect];
+/** Normalised membership identifiers of the staged rows, keyed like person and group identifiers. */
+export function stageMembershipsSql(dialect: Dialect, runId: string, phoneRegion: string): string {
   const personType = 'lower(trim(core.person_identifier_type))';
   const groupType = 'lower(trim(core.group_identifier_type))';
   return `insert into ${IDENTITY_SCHEMA}.membership_observations
@@ -666,12 +681,7 @@ select core.id, core.event_id, core.source, core.occurred_at,
     ${personType}, ${normalizeIdentifierSql(personType, 'core.person_identifier', dialect, phoneRegion)},
     ${groupType}, ${normalizeIdentifierSql(groupType, 'core.group_identifier', dialect, phoneRegion)},
     core.role, ${sqlString(runId)}, core.person_identifier, core.group_identifier
-${freshMembershipsSql(d, watermark, lookbackMinutes)}`;
-}
-
-export function freshMembershipsCountSql(dialect: Dialect, watermark?: string, lookbackMinutes?: number): string {
-  return `select count(*) as row_count, cast(max(core._ingested_at) as varchar) as watermark
-${freshMembershipsSql(DIALECT_SQL[dialect], watermark, lookbackMinutes)}`;
+from ${MEMBERSHIP_BATCH} as core`;
 }
 
 export function batchStatsSql(entity: EntityType): string {
