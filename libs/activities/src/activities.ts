@@ -181,7 +181,7 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
         const counts: TableCount[] = [];
         for (const table of FINAL_TABLES) {
           const exists = await warehouse.tableExists(FINAL_SCHEMA, table);
-          counts.push({ table, rows: exists ? await countRows(warehouse, qualifiedName(FINAL_SCHEMA, table)) : 0 });
+          counts.push({ table, rows: exists ? await countRows(warehouse, qualifiedName(FINAL_SCHEMA, table, warehouse.dialect)) : 0 });
         }
         return counts;
       });

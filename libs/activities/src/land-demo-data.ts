@@ -13,9 +13,9 @@ export async function landDemoRows(warehouse: Warehouse, sources: readonly Regis
       const rowsByTable = source.demoRows();
       for (const table of source.definition.rawTables) {
         await ensureRawTable(warehouse, table);
-        const before = await countRows(warehouse, rawTableName(table));
+        const before = await countRows(warehouse, rawTableName(table, warehouse.dialect));
         await insertRawRows(warehouse, table, rowsByTable[table.name] ?? []);
-        const after = await countRows(warehouse, rawTableName(table));
+        const after = await countRows(warehouse, rawTableName(table, warehouse.dialect));
         tables.push({ table: table.name, rowsInserted: after - before, rowsTotal: after });
       }
     }

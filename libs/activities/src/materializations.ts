@@ -68,7 +68,7 @@ export async function withTableRowCounts(warehouse: Warehouse, rows: readonly Ma
       out.push(row);
       continue;
     }
-    const [count] = await warehouse.query<{ n: number }>(`select count(*) as n from ${quoteIdent(schema)}.${quoteIdent(table)}`);
+    const [count] = await warehouse.query<{ n: number }>(`select count(*) as n from ${quoteIdent(schema, warehouse.dialect)}.${quoteIdent(table, warehouse.dialect)}`);
     out.push({ ...row, rows: Number(count?.n ?? 0) });
   }
   return out;

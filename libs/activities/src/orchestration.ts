@@ -94,7 +94,7 @@ export async function writeWindows(
       if (!(await warehouse.tableExists(RAW_SCHEMA, table.name))) continue;
       const [row] = await warehouse.query<{ n: number; latest: string | null }>(
         `select count(*) as n, strftime(max(landed.synced_at), '%Y-%m-%dT%H:%M:%S.%gZ') as latest
-        from ${rawTableName(table)} as landed, ${WINDOWS_TABLE} as w
+        from ${rawTableName(table, warehouse.dialect)} as landed, ${WINDOWS_TABLE} as w
         where w.source = ? and landed.synced_at > coalesce(w.lower_bound, cast('1900-01-01' as timestamp)) and landed.synced_at <= w.upper_bound`,
         [window.source],
       );

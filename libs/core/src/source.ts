@@ -73,5 +73,5 @@ export interface RegisteredSource {
 }
 
 /** SQL dialects the SQL builders render; one per supported warehouse. */
-export type Dialect = 'duckdb';
-export const DIALECTS: readonly Dialect[] = ['duckdb'];
+export type Dialect = 'duckdb' | 'snowflake' | 'bigquery';
+export const DIALECTS: readonly Dialect[] = ['duckdb', 'snowflake', 'bigquery'];

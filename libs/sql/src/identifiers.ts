@@ -1,12 +1,12 @@
-/** Quotes an identifier for every supported dialect (all accept standard double quotes). */
-export function quoteIdent(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new Error(`"${name}" is not a valid table or column name: use letters, digits and _ only`);
-  }
-  return `"${name}"`;
+import type { Dialect } from '@hcrm/core';
+import { DIALECT_SQL } from './dialects';
+
+/** Quotes an identifier (letters, digits and _ only) in the dialect. */
+export function quoteIdent(name: string, dialect: Dialect): string {
+  return DIALECT_SQL[dialect].quote(name);
 }
 
 /** `"schema"."table"`, both parts checked like any identifier. */
-export function qualifiedName(schema: string, table: string): string {
-  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+export function qualifiedName(schema: string, table: string, dialect: Dialect): string {
+  return `${quoteIdent(schema, dialect)}.${quoteIdent(table, dialect)}`;
 }

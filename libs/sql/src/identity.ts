@@ -7,6 +7,7 @@ import {
   type EntityIdentityConfig,
   type EntityType,
 } from '@hcrm/core';
+import { DIALECT_SQL, type DialectSql } from './dialects';
 
 /**
  * SQL of identity resolution (docs/identity.md). The identity activities run these
@@ -23,31 +24,6 @@ import {
  */
 export const IDENTITY_SCHEMA = 'identity';
 export const CORE_SCHEMA = 'core';
-
-interface DialectSql {
-  /** true when `pattern` (a string literal) matches anywhere in `expr`. */
-  regexContains(expr: string, pattern: string): string;
-  /** Replaces every match of `pattern` (a string literal) in `expr`. */
-  regexReplaceAll(expr: string, pattern: string, replacement: string): string;
-  md5Hex(expr: string): string;
-  timestamp: string;
-  /** A timestamp literal from an ISO string in UTC. */
-  timestampLiteral(iso: string): string;
-  minusMinutes(expr: string, minutes: number): string;
-  now: string;
-}
-
-const DIALECT_SQL: Record<Dialect, DialectSql> = {
-  duckdb: {
-    regexContains: (expr, pattern) => `regexp_matches(${expr}, ${pattern})`,
-    regexReplaceAll: (expr, pattern, replacement) => `regexp_replace(${expr}, ${pattern}, ${replacement}, 'g')`,
-    md5Hex: (expr) => `md5(${expr})`,
-    timestamp: 'timestamp',
-    timestampLiteral: (iso) => `cast(${sqlString(iso.replace('T', ' ').replace('Z', ''))} as timestamp)`,
-    minusMinutes: (expr, minutes) => `(${expr} - interval '${minutes} minutes')`,
-    now: `cast(timezone('UTC', current_timestamp) as timestamp)`,
-  },
-};
 
 /**
  * Identity batches start this many minutes before the last batch's max `_ingested_at`, in

@@ -1,3 +1,4 @@
+export * from './dialects';
 export * from './identifiers';
 export * from './raw-tables';
 export * from './identity';

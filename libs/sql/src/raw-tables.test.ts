@@ -20,6 +20,20 @@ const expected: Record<Dialect, { schema: string; create: string; insertHead: st
     create: 'create table if not exists "raw"."demo_contacts_raw" ("id" varchar, "score" bigint, "synced_at" timestamp)',
     insertHead: 'insert into "raw"."demo_contacts_raw" ("id", "score", "synced_at")',
   },
+  snowflake: {
+    casts: `select cast(incoming."ID" as varchar), cast(incoming."SCORE" as bigint), cast(convert_timezone('UTC', cast(incoming."SYNCED_AT" as timestamp_tz)) as timestamp_ntz)`,
+    keyMatch: 'existing."ID" = typed."ID" and existing."SYNCED_AT" = typed."SYNCED_AT"',
+    schema: 'create schema if not exists "RAW"',
+    create: 'create table if not exists "RAW"."DEMO_CONTACTS_RAW" ("ID" varchar, "SCORE" bigint, "SYNCED_AT" timestamp_ntz)',
+    insertHead: 'insert into "RAW"."DEMO_CONTACTS_RAW" ("ID", "SCORE", "SYNCED_AT")',
+  },
+  bigquery: {
+    casts: 'select cast(incoming.`id` as string), cast(incoming.`score` as int64), timestamp(incoming.`synced_at`)',
+    keyMatch: 'existing.`id` = typed.`id` and existing.`synced_at` = typed.`synced_at`',
+    schema: 'create schema if not exists `raw`',
+    create: 'create table if not exists `raw`.`demo_contacts_raw` (`id` string, `score` int64, `synced_at` timestamp)',
+    insertHead: 'insert into `raw`.`demo_contacts_raw` (`id`, `score`, `synced_at`)',
+  },
 };
 
 describe('raw table SQL', () => {

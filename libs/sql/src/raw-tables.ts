@@ -1,28 +1,23 @@
 import { RAW_SCHEMA, type Dialect, type RawColumnType, type RawTableDefinition } from '@hcrm/core';
+import { DIALECT_SQL } from './dialects';
 import { qualifiedName, quoteIdent } from './identifiers';
 
-const COLUMN_TYPES: Record<Dialect, Record<RawColumnType, string>> = {
-  duckdb: {
-    string: 'varchar',
-    integer: 'bigint',
-    double: 'double',
-    boolean: 'boolean',
-    timestamp: 'timestamp',
-    json: 'json',
-  },
-};
+function columnType(type: RawColumnType, dialect: Dialect): string {
+  const d = DIALECT_SQL[dialect];
+  return { string: d.text, integer: d.bigint, double: d.double, boolean: d.boolean, timestamp: d.timestamp, json: d.json }[type];
+}
 
 /** `create schema if not exists` for the raw schema; run it before creating raw tables. */
-export function createRawSchemaSql(_dialect: Dialect): string {
-  return `create schema if not exists ${quoteIdent(RAW_SCHEMA)}`;
+export function createRawSchemaSql(dialect: Dialect): string {
+  return `create schema if not exists ${quoteIdent(RAW_SCHEMA, dialect)}`;
 }
 
 /** `create table if not exists` for a raw table in the raw schema, from its declaration. */
 export function createRawTableSql(table: RawTableDefinition, dialect: Dialect): string {
   const columns = Object.entries(table.columns).map(
-    ([name, type]) => `${quoteIdent(name)} ${COLUMN_TYPES[dialect][type]}`,
+    ([name, type]) => `${quoteIdent(name, dialect)} ${columnType(type, dialect)}`,
   );
-  return `create table if not exists ${rawTableName(table)} (${columns.join(', ')})`;
+  return `create table if not exists ${rawTableName(table, dialect)} (${columns.join(', ')})`;
 }
 
 /**
@@ -31,13 +26,13 @@ export function createRawTableSql(table: RawTableDefinition, dialect: Dialect): 
  */
 export function addMissingRawColumnsSql(table: RawTableDefinition, dialect: Dialect): string[] {
   return Object.entries(table.columns).map(
-    ([name, type]) => `alter table ${rawTableName(table)} add column if not exists ${quoteIdent(name)} ${COLUMN_TYPES[dialect][type]}`,
+    ([name, type]) => `alter table ${rawTableName(table, dialect)} add column if not exists ${quoteIdent(name, dialect)} ${columnType(type, dialect)}`,
   );
 }
 
 /** The raw table's schema-qualified, quoted name. */
-export function rawTableName(table: Pick<RawTableDefinition, 'name'>): string {
-  return qualifiedName(RAW_SCHEMA, table.name);
+export function rawTableName(table: Pick<RawTableDefinition, 'name'>, dialect: Dialect): string {
+  return qualifiedName(RAW_SCHEMA, table.name, dialect);
 }
 
 /**
@@ -55,17 +50,18 @@ export function insertRawRowsFromSql(
   options: { skipExisting: boolean },
 ): string {
   const names = Object.keys(table.columns);
-  const columnList = names.map(quoteIdent).join(', ');
-  const casts = Object.entries(table.columns).map(([name, type]) => castText(`incoming.${quoteIdent(name)}`, type, dialect));
-  const target = rawTableName(table);
+  const quote = (name: string) => quoteIdent(name, dialect);
+  const columnList = names.map(quote).join(', ');
+  const casts = Object.entries(table.columns).map(([name, type]) => castText(`incoming.${quote(name)}`, type, dialect));
+  const target = rawTableName(table, dialect);
   const insert = [`insert into ${target} (${columnList})`];
   if (!options.skipExisting) return [...insert, `select ${casts.join(', ')}`, `from ${staging} as incoming`].join('\n');
   const keyMatch = table.key
-    .map((key) => `existing.${quoteIdent(key)} = typed.${quoteIdent(key)}`)
+    .map((key) => `existing.${quote(key)} = typed.${quote(key)}`)
     .join(' and ');
   return [
     ...insert,
-    `select distinct * from (select ${casts.map((c, i) => `${c} as ${quoteIdent(names[i] ?? '')}`).join(', ')} from ${staging} as incoming) as typed`,
+    `select distinct * from (select ${casts.map((c, i) => `${c} as ${quote(names[i] ?? '')}`).join(', ')} from ${staging} as incoming) as typed`,
     `where not exists (select 1 from ${target} as existing where ${keyMatch})`,
   ].join('\n');
 }
@@ -76,6 +72,8 @@ export function insertRawRowsFromSql(
  * (the warehouse session runs in UTC).
  */
 function castText(expression: string, type: RawColumnType, dialect: Dialect): string {
-  if (type === 'timestamp') return `timezone('UTC', cast(${expression} as timestamptz))`;
-  return `cast(${expression} as ${COLUMN_TYPES[dialect][type]})`;
+  const d = DIALECT_SQL[dialect];
+  if (type === 'timestamp') return d.textToTimestamp(expression);
+  if (type === 'json') return d.textToJson(expression);
+  return `cast(${expression} as ${columnType(type, dialect)})`;
 }

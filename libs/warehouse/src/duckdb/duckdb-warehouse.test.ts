@@ -23,7 +23,7 @@ describe('DuckDB warehouse (real file)', () => {
     dir = mkdtempSync(join(tmpdir(), 'hcrm-duckdb-'));
     path = join(dir, 'warehouse.duckdb');
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }));
 
   it('round-trips rows with JSON-safe values', async () => {
     const warehouse = await openDuckDbWarehouse({ path });
@@ -127,7 +127,10 @@ describe('DuckDB warehouse (real file)', () => {
       await expect(attempt).rejects.toThrow(WarehouseBusyError);
       await expect(openDuckDbWarehouse({ path, readOnly: true })).rejects.toThrow(path);
     } finally {
+      // Wait for the holder to go: removing the folder while it still runs races its exit.
+      const exited = holder.exitCode !== null ? Promise.resolve() : new Promise((resolve) => holder.once('exit', resolve));
       holder.kill();
+      await exited;
     }
   });
 

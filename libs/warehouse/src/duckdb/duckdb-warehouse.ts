@@ -72,7 +72,7 @@ export async function openDuckDbWarehouse(options: DuckDbWarehouseOptions): Prom
       (await warehouse.query<{ schema_name: string }>('select schema_name from information_schema.schemata')).map((r) => r.schema_name),
     );
     const schemas = options.searchPath.filter((schema) => existing.has(schema));
-    if (schemas.length) await warehouse.execute(`set search_path = '${schemas.map((schema) => quoteIdent(schema)).join(',')}'`);
+    if (schemas.length) await warehouse.execute(`set search_path = '${schemas.map((schema) => quoteIdent(schema, 'duckdb')).join(',')}'`);
   }
   return warehouse;
 }
@@ -136,7 +136,7 @@ class DuckDbWarehouse implements Warehouse {
     // DuckDB's appender streams rows into a text-typed temp table; one set-based statement
     // then casts and moves them.
     const staging = `hcrm_staging_${++this.stagingCounter}`;
-    await this.connection.run(`create temp table ${quoteIdent(staging)} (${columns.map((c) => `${quoteIdent(c)} varchar`).join(', ')})`);
+    await this.connection.run(`create temp table ${quoteIdent(staging, 'duckdb')} (${columns.map((c) => `${quoteIdent(c, 'duckdb')} varchar`).join(', ')})`);
     try {
       const appender = await this.connection.createAppender(staging, 'main', 'temp');
       for (const row of rows) {
@@ -149,14 +149,14 @@ class DuckDbWarehouse implements Warehouse {
       }
       appender.flushSync();
       appender.closeSync();
-      await this.connection.run(moveSql(`temp.main.${quoteIdent(staging)}`));
+      await this.connection.run(moveSql(`temp.main.${quoteIdent(staging, 'duckdb')}`));
     } catch (error) {
       // In a failed transaction the drop fails too (and the rollback removes the table):
       // the caller needs the first error, not that one.
-      await this.connection.run(`drop table if exists temp.main.${quoteIdent(staging)}`).catch(() => undefined);
+      await this.connection.run(`drop table if exists temp.main.${quoteIdent(staging, 'duckdb')}`).catch(() => undefined);
       throw error;
     }
-    await this.connection.run(`drop table if exists temp.main.${quoteIdent(staging)}`);
+    await this.connection.run(`drop table if exists temp.main.${quoteIdent(staging, 'duckdb')}`);
   }
 
   async close(): Promise<void> {
