@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '@hcrm/activities';
-import { loadConfig, type HcrmConfig } from '@hcrm/config';
+import { duckDbPath, loadConfig, type HcrmConfig } from '@hcrm/config';
 import { ENTITY_TYPES, type Layer, type PipelineActivities, type PipelineInput, type PipelineResult } from '@hcrm/core';
 import { DbtSession } from '@hcrm/dbt';
 import { createPipelineWorker, registeredSources } from '@hcrm/pipeline';
@@ -72,7 +72,7 @@ async function bare(config: HcrmConfig, id: string): Promise<Trial> {
   dbtSession?.warm();
   const activities = createActivities({
     config,
-    openWarehouse: () => openDuckDbWarehouse({ path: config.warehouse.path }),
+    openWarehouse: () => openDuckDbWarehouse({ path: duckDbPath(config.warehouse) }),
     sources: registeredSources,
     isRunning: async () => false,
     previousRun: async () => undefined,

@@ -1,3 +1,4 @@
+import { duckDbPath } from '@hcrm/config';
 import { DEFAULT_GENERATE_OPTIONS, generateInto, measureQuality } from '@hcrm/generator';
 import { registeredSources } from '@hcrm/pipeline';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';
@@ -17,7 +18,7 @@ describe('generated data through the pipeline', () => {
   });
 
   it('resolves a small generated data set with perfect precision and recall', async () => {
-    const warehouse = await openDuckDbWarehouse({ path: stack.config.warehouse.path });
+    const warehouse = await openDuckDbWarehouse({ path: duckDbPath(stack.config.warehouse) });
     try {
       const summary = await generateInto(warehouse, registeredSources, {
         ...DEFAULT_GENERATE_OPTIONS,
@@ -32,7 +33,7 @@ describe('generated data through the pipeline', () => {
       await warehouse.close();
     }
     await stack.run('generated', { landDemoData: false });
-    const measured = await openDuckDbWarehouse({ path: stack.config.warehouse.path });
+    const measured = await openDuckDbWarehouse({ path: duckDbPath(stack.config.warehouse) });
     try {
       for (const entityType of ['person', 'group'] as const) {
         const quality = await measureQuality(measured, entityType);

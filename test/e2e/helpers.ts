@@ -7,19 +7,22 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type HcrmConfig } from '@hcrm/config';
 import type { PipelineActivities, PipelineInput, PipelineResult, RawTableDefinition } from '@hcrm/core';
 import { createPipelineWorker } from '@hcrm/pipeline';
-import { ensureRawTable, insertRawRows, openDuckDbWarehouse, type Row, type SqlValue } from '@hcrm/warehouse';
+import { ensureRawTable, insertRawRows, openWarehouse, type Row, type SqlValue } from '@hcrm/warehouse';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const hcrmBin = join(repoRoot, 'apps/cli/bin/hcrm.js');
 
-/** A config whose state (warehouse, Temporal history, logs) lives in a fresh temp dir. */
-export function freshConfig(): HcrmConfig {
+/**
+ * A config whose state (warehouse, Temporal history, logs) lives in a fresh temp dir; `env`
+ * chooses another warehouse (HCRM_WAREHOUSE and its settings).
+ */
+export function freshConfig(env: Record<string, string> = {}): HcrmConfig {
   const stateDir = mkdtempSync(join(tmpdir(), 'hcrm-e2e-'));
-  return loadConfig({ ...process.env, HCRM_STATE_DIR: stateDir, HCRM_DUCKDB_PATH: '', TEMPORAL_ADDRESS: '' });
+  return loadConfig({ ...process.env, HCRM_STATE_DIR: stateDir, HCRM_DUCKDB_PATH: '', TEMPORAL_ADDRESS: '', HCRM_WAREHOUSE: '', ...env });
 }
 
 export async function queryWarehouse<T extends Row = Row>(config: HcrmConfig, sql: string): Promise<T[]> {
-  const warehouse = await openDuckDbWarehouse({ path: config.warehouse.path, readOnly: true });
+  const warehouse = await openWarehouse(config.warehouse, { readOnly: true });
   try {
     return await warehouse.query<T>(sql);
   } finally {
@@ -29,7 +32,7 @@ export async function queryWarehouse<T extends Row = Row>(config: HcrmConfig, sq
 
 /** Runs statements on the warehouse behind the pipeline's back (to plant rows a test needs). */
 export async function executeWarehouse(config: HcrmConfig, ...statements: string[]): Promise<void> {
-  const warehouse = await openDuckDbWarehouse({ path: config.warehouse.path });
+  const warehouse = await openWarehouse(config.warehouse);
   try {
     for (const statement of statements) await warehouse.execute(statement);
   } finally {
@@ -70,8 +73,8 @@ export interface PipelineStack {
   teardown: () => Promise<void>;
 }
 
-export async function startPipelineStack(options: { lookbackMinutes?: number } = {}): Promise<PipelineStack> {
-  const fresh = freshConfig();
+export async function startPipelineStack(options: { lookbackMinutes?: number; env?: Record<string, string> } = {}): Promise<PipelineStack> {
+  const fresh = freshConfig(options.env);
   const { pipeline } = fresh.project;
   const config: HcrmConfig =
     options.lookbackMinutes === undefined
@@ -103,7 +106,7 @@ export async function landRows(
   table: RawTableDefinition,
   rows: ReadonlyArray<Record<string, SqlValue>>,
 ): Promise<void> {
-  const warehouse = await openDuckDbWarehouse({ path: config.warehouse.path });
+  const warehouse = await openWarehouse(config.warehouse);
   try {
     await warehouse.transaction(async () => {
       await ensureRawTable(warehouse, table);

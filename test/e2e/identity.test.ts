@@ -1,3 +1,4 @@
+import { duckDbPath } from '@hcrm/config';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,7 +143,7 @@ describe('identity resolution through the pipeline', () => {
    */
   async function compareWithFullRebuild(batch: number): Promise<void> {
     const copy = join(dir, `rebuilt-${batch}.duckdb`);
-    copyFileSync(stack.config.warehouse.path, copy);
+    copyFileSync(duckDbPath(stack.config.warehouse), copy);
     const rebuilt = await runDbt({
       executable: stack.config.dbt.executable,
       projectDir: stack.config.dbt.projectDir,
@@ -155,7 +156,7 @@ describe('identity resolution through the pipeline', () => {
     expect(rebuilt.exitCode, rebuilt.tail.join('\n')).toBe(0);
     const warehouse = await openDuckDbWarehouse({ path: copy });
     try {
-      await warehouse.execute(`attach '${stack.config.warehouse.path}' as incremental (read_only)`);
+      await warehouse.execute(`attach '${duckDbPath(stack.config.warehouse)}' as incremental (read_only)`);
       for (const table of INCREMENTAL_CRM) {
         const columns = (await warehouse.query<{ column_name: string }>(`select column_name from (describe crm.${table}) where column_name <> 'updated_at'`))
           .map((c) => `"${c.column_name}"`)

@@ -1,3 +1,4 @@
+import { duckDbPath } from '@hcrm/config';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +61,7 @@ describe('hcrm ingest manual, then the pipeline', () => {
     expect(result.stderr).toContain('Import aborted (--strict), nothing was written');
     expect(result.stderr).toContain('line 2: not valid JSON');
     // Checked before writing: the warehouse was not even created.
-    expect(existsSync(stack.config.warehouse.path)).toBe(false);
+    expect(existsSync(duckDbPath(stack.config.warehouse))).toBe(false);
   });
 
   it('imports the valid lines, rejects the others with file, line and reason', async () => {

@@ -23,7 +23,13 @@ Environment:
   TEMPORAL_NAMESPACE  Temporal namespace (default "default")
   HCRM_VENV           the Python venv with dbt and temporal (default <repo>/.venv)
   HCRM_TASK_QUEUE     task queue of the pipeline worker (default hcrm-pipeline-<hash of the state dir>)
+  HCRM_WAREHOUSE      duckdb (default), snowflake or bigquery (or warehouse.type in hcrm.yml)
   HCRM_DUCKDB_PATH    the DuckDB warehouse file (default <state dir>/warehouse.duckdb)
+  SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_DATABASE, SNOWFLAKE_WAREHOUSE, SNOWFLAKE_ROLE
+                      Snowflake's settings, with SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH
+  BIGQUERY_PROJECT, BIGQUERY_LOCATION
+                      BigQuery's settings, with GOOGLE_APPLICATION_CREDENTIALS or Application Default Credentials
+                      (all in docs/warehouses.md)
   HCRM_CONFIG         the project config file (default <repo>/hcrm.yml: identity blocked values and limits)
   HCRM_DEBUG          print stack traces of unexpected errors`;
 

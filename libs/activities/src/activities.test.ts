@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { loadConfig, type HcrmConfig } from '@hcrm/config';
+import { duckDbPath, loadConfig, type HcrmConfig } from '@hcrm/config';
 import type { DbtLayerResult, LandResult, Layer, RegisteredSource, SourceWindow, TableCount } from '@hcrm/core';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ describe('pipeline activities (real DuckDB file)', () => {
     const effective = { ...config, ...overrides };
     return createActivities({
       config: effective,
-      openWarehouse: () => openDuckDbWarehouse({ path: effective.warehouse.path }),
+      openWarehouse: () => openDuckDbWarehouse({ path: duckDbPath(effective.warehouse) }),
       sources,
       isRunning: async () => false,
       previousRun: async () => undefined,
@@ -57,7 +57,7 @@ describe('pipeline activities (real DuckDB file)', () => {
     expect(second.tables).toEqual([{ table: 'demo_contacts_raw', rowsInserted: 0, rowsTotal: 2 }]);
 
     // The activity closed its handle: another process (here: a fresh instance) can write.
-    const warehouse = await openDuckDbWarehouse({ path: config.warehouse.path });
+    const warehouse = await openDuckDbWarehouse({ path: duckDbPath(config.warehouse) });
     await warehouse.close();
   });
 
@@ -100,7 +100,7 @@ describe('pipeline activities (real DuckDB file)', () => {
       expect(raw.models).toBe(5);
       expect(raw.tests).toBeGreaterThan(0);
       expect(raw.problems).toEqual([]);
-      const warehouse = await openDuckDbWarehouse({ path: config.warehouse.path, readOnly: true });
+      const warehouse = await openDuckDbWarehouse({ path: duckDbPath(config.warehouse), readOnly: true });
       try {
         expect(await warehouse.query('select count(*) as n from raw.gadget_shops')).toEqual([{ n: 8 }]);
       } finally {

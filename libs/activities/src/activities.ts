@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { HcrmConfig } from '@hcrm/config';
+import { dbtWarehouseEnv, type HcrmConfig } from '@hcrm/config';
 import { dbtSourceList, type Materialization, type WatermarkMap, type DbtLayerResult, type Layer, type PipelineActivities, type RegisteredSource, type TableCount } from '@hcrm/core';
 import { DbtError, ensureDbtDeps, type DbtSession, problemNodes, runDbt, runResultsInvocation } from '@hcrm/dbt';
 import { qualifiedName } from '@hcrm/sql';
@@ -202,7 +202,7 @@ async function buildLayer(
 ): Promise<DbtLayerResult> {
   const context = Context.current();
   // HCRM_PIPELINE_WINDOWS: models read the windows the run fixed in ops.pipeline_windows.
-  const dbtEnv = { HCRM_DUCKDB_PATH: config.warehouse.path, HCRM_SOURCES: sourceList, ...(windows ? { HCRM_PIPELINE_WINDOWS: '1' } : {}) };
+  const dbtEnv = { ...dbtWarehouseEnv(config.warehouse), HCRM_SOURCES: sourceList, ...(windows ? { HCRM_PIPELINE_WINDOWS: '1' } : {}) };
   const dbtPaths = {
     executable: config.dbt.executable,
     projectDir: config.dbt.projectDir,

@@ -10,6 +10,7 @@ import type {
 import {
   applyBatchSql,
   assignEntitiesSql,
+  DIALECT_SQL,
   batchStatsSql,
   countChangedLabelsSql,
   createIdentityTablesSql,
@@ -98,11 +99,11 @@ export async function prepareIdentityBatch(
     return { entityType: entity, batchRows: 0, blocked: 0, newEdges: 0, nodes: 0, alreadyApplied: true };
   }
   const dialect = warehouse.dialect;
-  const watermark = await scalar<string>(warehouse, lastWatermarkSql(entity), 'watermark');
+  const watermark = await scalar<string>(warehouse, lastWatermarkSql(entity, warehouse.dialect), 'watermark');
   await warehouse.execute(
     stageBatchSql({ entity, dialect, runId, config: config[entity], phoneRegion: config.phoneDefaultRegion, watermark, lookbackMinutes }),
   );
-  const stats = (await warehouse.query(batchStatsSql(entity)))[0] ?? {};
+  const stats = (await warehouse.query(batchStatsSql(entity, warehouse.dialect)))[0] ?? {};
   const batchRows = Number(stats.batch_rows ?? 0);
   if (batchRows === 0) {
     await runAll(warehouse, dropStagingSql(entity));
@@ -113,7 +114,7 @@ export async function prepareIdentityBatch(
   await warehouse.execute(refreshEdgeProvenanceSql(entity));
   await warehouse.execute(deleteKnownBatchEdgesSql(entity));
   await warehouse.execute(stageComponentNodesSql(entity));
-  await warehouse.execute(stageComponentEdgesSql(entity));
+  await warehouse.execute(stageComponentEdgesSql(entity, warehouse.dialect));
   await warehouse.execute(initLabelsSql(entity));
   const newEdges = (await scalar<number>(warehouse, `select count(*) as n from ${tableName(entity, 'batch_edges')}`, 'n')) ?? 0;
   const nodes = (await scalar<number>(warehouse, `select count(*) as n from ${tableName(entity, 'cc_labels')}`, 'n')) ?? 0;
@@ -135,7 +136,7 @@ export async function iterateComponents(
   do {
     await warehouse.execute(labelRoundSql(entity));
     changed = (await scalar<number>(warehouse, countChangedLabelsSql(entity), 'changed')) ?? 0;
-    await warehouse.transaction(() => runAll(warehouse, swapLabelsSql(entity)));
+    await warehouse.transaction(() => runAll(warehouse, swapLabelsSql(entity, warehouse.dialect)));
     rounds += 1;
     options.onRound?.(rounds, changed);
   } while (changed > 0 && Date.now() < deadline);
@@ -238,11 +239,12 @@ export async function applyIdentityBatch(
     );
     return runSummary(entity, row ?? {});
   }
-  const stats = (await warehouse.query(batchStatsSql(entity)))[0] ?? {};
+  const stats = (await warehouse.query(batchStatsSql(entity, warehouse.dialect)))[0] ?? {};
 
+  const types = DIALECT_SQL[warehouse.dialect];
   // Limits: only components whose candidate merge breaks one are split, edge by edge.
   let quarantined: QuarantinedEdge[] = [];
-  const violations = limitViolationsSql(entity, config.limits);
+  const violations = limitViolationsSql(entity, config.limits, warehouse.dialect);
   let withOverrides = false;
   if (violations) {
     await warehouse.execute(`create or replace table ${tableName(entity, 'cc_violating')} as ${violations}`);
@@ -250,7 +252,7 @@ export async function applyIdentityBatch(
     if (count > 0) {
       const violating = tableName(entity, 'cc_violating');
       const nodeValues = await warehouse.query<{ node: number; identifier_type: string | null; identifier_value: string | null }>(
-        violatingNodeValuesSql(entity, Object.keys(config.limits), violating),
+        violatingNodeValuesSql(entity, Object.keys(config.limits), violating, warehouse.dialect),
       );
       const edges = await warehouse.query<{ edge_id: string; a_node: number; b_node: number; a_type: string; a_value: string; b_type: string; b_value: string }>(
         violatingEdgesSql(entity, violating),
@@ -260,13 +262,13 @@ export async function applyIdentityBatch(
       await warehouse.bulkInsert(
         ['node', 'label'],
         [...split.labels],
-        (staging) => `create or replace table ${tableName(entity, 'cc_override')} as select cast(node as bigint) as node, cast(label as bigint) as label from ${staging}`,
+        (staging) => `create or replace table ${tableName(entity, 'cc_override')} as select cast(node as ${types.bigint}) as node, cast(label as ${types.bigint}) as label from ${staging}`,
       );
       withOverrides = split.labels.size > 0;
     }
     await warehouse.execute(`drop table if exists ${tableName(entity, 'cc_violating')}`);
   }
-  await warehouse.execute(`create or replace table ${tableName(entity, 'quarantined')} (edge_id varchar, detail varchar)`);
+  await warehouse.execute(`create or replace table ${tableName(entity, 'quarantined')} (edge_id ${types.text}, detail ${types.text})`);
   if (quarantined.length) {
     await warehouse.bulkInsert(
       ['edge_id', 'detail'],
@@ -342,9 +344,9 @@ export async function stageMemberships(
 ): Promise<MembershipsStaged> {
   await ensureIdentityTables(warehouse);
   if (await alreadyApplied(warehouse, 'membership', runId)) return { rows: 0 };
-  const watermark = await scalar<string>(warehouse, lastWatermarkSql('membership'), 'watermark');
+  const watermark = await scalar<string>(warehouse, lastWatermarkSql('membership', warehouse.dialect), 'watermark');
   await warehouse.execute(stageMembershipBatchSql(warehouse.dialect, watermark, lookbackMinutes));
-  const [window] = await warehouse.query(membershipBatchStatsSql());
+  const [window] = await warehouse.query(membershipBatchStatsSql(warehouse.dialect));
   const rows = Number(window?.row_count ?? 0);
   const newWatermark = (window?.watermark as string | null) ?? undefined;
   if (rows > 0) {

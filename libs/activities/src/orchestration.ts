@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { RAW_SCHEMA, type LockOwner, type RegisteredSource, type SourceWindow, type WatermarkMap, type WindowsInput } from '@hcrm/core';
-import { createOpsTablesSql, LOCK_TABLE, nowSql, rawTableName, replaceWindowsSql, WINDOWS_TABLE } from '@hcrm/sql';
+import { createOpsTablesSql, DIALECT_SQL, LOCK_TABLE, nowSql, rawTableName, replaceWindowsSql, WINDOWS_TABLE } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 
 /** Answers whether a workflow execution is still running (the worker asks its Temporal server). */
@@ -21,7 +21,7 @@ export async function ensureOpsTables(warehouse: Warehouse): Promise<void> {
 export async function acquireWarehouseLock(warehouse: Warehouse, owner: LockOwner, isRunning: ExecutionLiveness): Promise<void> {
   await ensureOpsTables(warehouse);
   const [holder] = await warehouse.query<{ owner_workflow_id: string; owner_run_id: string; purpose: string; acquired_at: string }>(
-    `select owner_workflow_id, owner_run_id, purpose, cast(acquired_at as varchar) as acquired_at from ${LOCK_TABLE} where lock_name = ?`,
+    `select owner_workflow_id, owner_run_id, purpose, ${DIALECT_SQL[warehouse.dialect].timestampText('acquired_at')} as acquired_at from ${LOCK_TABLE} where lock_name = ?`,
     [LOCK_NAME],
   );
   if (holder && !(holder.owner_workflow_id === owner.workflowId && holder.owner_run_id === owner.runId)) {
@@ -93,7 +93,7 @@ export async function writeWindows(
     for (const table of source?.definition.rawTables ?? []) {
       if (!(await warehouse.tableExists(RAW_SCHEMA, table.name))) continue;
       const [row] = await warehouse.query<{ n: number; latest: string | null }>(
-        `select count(*) as n, strftime(max(landed.synced_at), '%Y-%m-%dT%H:%M:%S.%gZ') as latest
+        `select count(*) as n, ${DIALECT_SQL[warehouse.dialect].isoText('max(landed.synced_at)')} as latest
         from ${rawTableName(table, warehouse.dialect)} as landed, ${WINDOWS_TABLE} as w
         where w.source = ? and landed.synced_at > coalesce(w.lower_bound, cast('1900-01-01' as timestamp)) and landed.synced_at <= w.upper_bound`,
         [window.source],
@@ -120,7 +120,7 @@ export async function deriveWatermarks(warehouse: Warehouse): Promise<WatermarkM
   if (!present.includes('events')) return {};
   const maxima = present.map((table) => `select source, max(synced_at) as newest from core.${table} group by source`).join(' union all ');
   const rows = await warehouse.query<{ source: string; watermark: string }>(
-    `select source, strftime(min(newest), '%Y-%m-%dT%H:%M:%S.%gZ') as watermark
+    `select source, ${DIALECT_SQL[warehouse.dialect].isoText('min(newest)')} as watermark
     from (${maxima}) as per_table
     where source in (select distinct source from core.events)
     group by source order by source`,

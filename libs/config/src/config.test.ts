@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config';
+import { duckDbPath } from './warehouse-config';
 
 describe('loadConfig', () => {
   const root = '/checkout';
@@ -7,7 +8,7 @@ describe('loadConfig', () => {
   it('keeps all state under <repo>/.hcrm by default', () => {
     const config = loadConfig({}, root);
     expect(config.stateDir).toBe('/checkout/.hcrm');
-    expect(config.warehouse.path).toBe('/checkout/.hcrm/warehouse.duckdb');
+    expect(duckDbPath(config.warehouse)).toBe('/checkout/.hcrm/warehouse.duckdb');
     expect(config.temporal.dbFile).toBe('/checkout/.hcrm/temporal.sqlite');
     expect(config.dbt.targetPath).toBe('/checkout/.hcrm/dbt/target');
     expect(config.temporal.address).toBeUndefined();
@@ -17,7 +18,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ HCRM_STATE_DIR: '/tmp/other' }, root);
     const statePaths = [
       config.logDir,
-      config.warehouse.path,
+      duckDbPath(config.warehouse),
       config.temporal.dbFile,
       config.temporal.stackFile,
       config.dbt.targetPath,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { loadProjectConfig, type ProjectConfig } from './project-config';
 import { findRepoRoot } from './repo-root';
+import { resolveWarehouseSettings, type WarehouseSettings } from './warehouse-config';
 
 /** Default local ports; `hcrm up` and `hcrm run` fall back to free ports when these are taken. */
 export const DEFAULT_TEMPORAL_PORT = 7233;
@@ -19,7 +20,8 @@ export interface HcrmConfig {
   /** Holds the DuckDB warehouse, Temporal's SQLite file, dbt's artifacts and logs. `HCRM_STATE_DIR`. */
   stateDir: string;
   logDir: string;
-  warehouse: { kind: 'duckdb'; path: string };
+  /** `HCRM_WAREHOUSE` (or hcrm.yml `warehouse.type`) and the warehouse's non-secret settings. */
+  warehouse: WarehouseSettings;
   /** The project's Python virtualenv with dbt and the temporal CLI. `HCRM_VENV`. */
   venvDir: string;
   dbt: {
@@ -57,11 +59,12 @@ export function loadConfig(env: Env = process.env, repoRoot: string = findRepoRo
   const stateDir = resolve(nonEmpty(env.HCRM_STATE_DIR) ?? join(repoRoot, '.hcrm'));
   const venvDir = resolve(nonEmpty(env.HCRM_VENV) ?? join(repoRoot, '.venv'));
   const dbtState = join(stateDir, 'dbt');
+  const project = loadProjectConfig(env, repoRoot);
   return {
     repoRoot,
     stateDir,
     logDir: join(stateDir, 'logs'),
-    warehouse: { kind: 'duckdb', path: resolve(nonEmpty(env.HCRM_DUCKDB_PATH) ?? join(stateDir, 'warehouse.duckdb')) },
+    warehouse: resolveWarehouseSettings(env, project.warehouse, stateDir),
     venvDir,
     dbt: {
       executable: join(venvDir, 'bin', 'dbt'),
@@ -82,7 +85,7 @@ export function loadConfig(env: Env = process.env, repoRoot: string = findRepoRo
       dbFile: join(stateDir, 'temporal.sqlite'),
       stackFile: join(stateDir, 'stack.json'),
     },
-    project: loadProjectConfig(env, repoRoot),
+    project,
   };
 }
 

@@ -1,3 +1,4 @@
 export * from './config';
 export * from './project-config';
 export * from './repo-root';
+export * from './warehouse-config';

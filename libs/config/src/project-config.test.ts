@@ -81,7 +81,7 @@ describe('loadProjectConfig', () => {
   });
 
   it('is filled in by loadConfig', () => {
-    expect(loadConfig({}, '/checkout').project).toEqual({ identity: DEFAULT_IDENTITY_CONFIG, pipeline: { lookbackMinutes: 10 } });
+    expect(loadConfig({}, '/checkout').project).toEqual({ identity: DEFAULT_IDENTITY_CONFIG, pipeline: { lookbackMinutes: 10 }, warehouse: {} });
     const root = repoWith('identity:\n  groups:\n    limits: {shopify_shop_id: 2}\n');
     expect(loadConfig({}, root).project.identity.group.limits.shopify_shop_id).toBe(2);
   });
@@ -164,7 +164,7 @@ describe('validation messages', () => {
       'hcrm.yml: identity.persons.limit: unknown key; known: blocked_values, limits, use_default_blocked_values',
     );
     expect(errorOf('identity:\n  person: {}\n')).toBe('hcrm.yml: identity.person: unknown key; known: groups, persons, phone_default_region');
-    expect(errorOf('identiy: {}\n')).toBe('hcrm.yml: identiy: unknown key; known: identity, pipeline');
+    expect(errorOf('identiy: {}\n')).toBe('hcrm.yml: identiy: unknown key; known: identity, pipeline, warehouse');
   });
 
   it('rejects identifier types that are not lower-case [a-z0-9_]+', () => {
@@ -175,7 +175,7 @@ describe('validation messages', () => {
   });
 
   it('rejects values of the wrong shape', () => {
-    expect(errorOf('- identity\n')).toBe('hcrm.yml: the top level must be a mapping of identity, pipeline (got a list)');
+    expect(errorOf('- identity\n')).toBe('hcrm.yml: the top level must be a mapping of identity, pipeline, warehouse (got a list)');
     expect(errorOf('identity: [a]\n')).toContain('identity must be a mapping of groups, persons, phone_default_region (got a list)');
     expect(errorOf('identity:\n  persons:\n    use_default_blocked_values: "no"\n')).toBe(
       'hcrm.yml: identity.persons.use_default_blocked_values must be true or false (got "no")',

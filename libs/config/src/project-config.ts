@@ -12,6 +12,7 @@ import {
 import { parseDocument } from 'yaml';
 import type { Env } from './config';
 import { findRepoRoot } from './repo-root';
+import { WAREHOUSE_KINDS, type WarehouseFileSettings, type WarehouseKind } from './warehouse-config';
 
 /**
  * The project's own settings, read from `hcrm.yml` (see docs/identity.md). Unlike
@@ -22,6 +23,8 @@ export interface ProjectConfig {
   file?: string;
   identity: IdentityConfig;
   pipeline: PipelineSettings;
+  /** Which warehouse and its non-secret settings; the environment overrides each (docs/warehouses.md). */
+  warehouse: WarehouseFileSettings;
 }
 
 /** How runs pick their windows (docs/orchestration.md). */
@@ -63,7 +66,7 @@ export function loadProjectConfig(env: Env = process.env, repoRoot: string = fin
   const named = env.HCRM_CONFIG?.trim() || undefined;
   const file = resolve(named ?? join(repoRoot, PROJECT_CONFIG_FILE));
   if (!existsSync(file)) {
-    if (named === undefined) return { identity: parseIdentity(undefined, []), pipeline: { ...DEFAULT_PIPELINE_SETTINGS } };
+    if (named === undefined) return { identity: parseIdentity(undefined, []), pipeline: { ...DEFAULT_PIPELINE_SETTINGS }, warehouse: {} };
     throw new ConfigError(
       `HCRM_CONFIG names ${named}, which does not exist (looked for ${file}); fix the path, or unset HCRM_CONFIG to use <repo>/${PROJECT_CONFIG_FILE}`,
     );
@@ -103,18 +106,54 @@ export function parseProject(text: string, label: string = PROJECT_CONFIG_FILE):
   const root: unknown = doc.toJS();
   let identityInput: unknown;
   let pipelineInput: unknown;
+  let warehouseInput: unknown;
   if (root !== null && root !== undefined) {
-    const top = mapping(root, '', problems, ['identity', 'pipeline']);
+    const top = mapping(root, '', problems, ['identity', 'pipeline', 'warehouse']);
     identityInput = top?.identity;
     pipelineInput = top?.pipeline;
+    warehouseInput = top?.warehouse;
   }
   const identity = parseIdentity(identityInput, problems);
   const pipeline = parsePipeline(pipelineInput, problems);
+  const warehouse = parseWarehouse(warehouseInput, problems);
   if (problems.length > 0) {
     const lines = problems.map((problem) => `${label}: ${problem}`);
     throw new ConfigError(lines.join('\n'), lines);
   }
-  return { identity, pipeline };
+  return { identity, pipeline, warehouse };
+}
+
+const WAREHOUSE_FILE_KEYS = {
+  snowflake: ['account', 'user', 'database', 'warehouse', 'role'],
+  bigquery: ['project', 'location'],
+} as const;
+
+/** The `warehouse:` section. Secrets are refused here: they belong in the worker's environment. */
+function parseWarehouse(input: unknown, problems: string[]): WarehouseFileSettings {
+  if (input === null || input === undefined) return {};
+  const section = mapping(input, 'warehouse', problems, ['type', 'snowflake', 'bigquery']);
+  if (!section) return {};
+  const settings: WarehouseFileSettings = {};
+  if (section.type !== undefined) {
+    if (typeof section.type === 'string' && (WAREHOUSE_KINDS as readonly string[]).includes(section.type)) settings.type = section.type as WarehouseKind;
+    else problems.push(`warehouse.type must be one of ${WAREHOUSE_KINDS.join(', ')} (got ${JSON.stringify(section.type)})`);
+  }
+  for (const kind of ['snowflake', 'bigquery'] as const) {
+    const raw = section[kind];
+    if (raw === undefined || raw === null) continue;
+    const keys = WAREHOUSE_FILE_KEYS[kind];
+    const values = mapping(raw, `warehouse.${kind}`, problems, [...keys]);
+    if (!values) continue;
+    const out: Record<string, string> = {};
+    for (const key of keys) {
+      const value = values[key];
+      if (value === undefined || value === null) continue;
+      if (typeof value === 'string') out[key] = value;
+      else problems.push(`warehouse.${kind}.${key} must be text (got ${JSON.stringify(value)})`);
+    }
+    settings[kind] = out;
+  }
+  return settings;
 }
 
 function parsePipeline(input: unknown, problems: string[]): PipelineSettings {

@@ -5,7 +5,7 @@ import { createActivities } from '@hcrm/activities';
 import type { HcrmConfig } from '@hcrm/config';
 import type { PipelineActivities } from '@hcrm/core';
 import { DbtSession } from '@hcrm/dbt';
-import { openDuckDbWarehouse } from '@hcrm/warehouse';
+import { openWarehouse } from '@hcrm/warehouse';
 import { latestSuccessfulRun } from './runs';
 import { registeredSources } from './sources';
 
@@ -32,7 +32,7 @@ export async function createPipelineWorker({ config, connection, client, wrapAct
   const activities = createActivities({
     config,
     ...(dbtSession ? { dbtSession } : {}),
-    openWarehouse: () => openDuckDbWarehouse({ path: config.warehouse.path }),
+    openWarehouse: () => openWarehouse(config.warehouse),
     sources: registeredSources,
     previousRun: async () => {
       const previous = await latestSuccessfulRun(client, config.temporal.taskQueue);

@@ -15,9 +15,14 @@ export interface DialectSql {
   boolean: string;
   timestamp: string;
   json: string;
-  /** true when `pattern` (a string literal) matches anywhere in `expr`. */
+  /**
+   * A string literal of any text. Snowflake and BigQuery read backslash escapes in quoted
+   * strings, so a regex such as `\\.` must be written with its backslashes escaped there.
+   */
+  literal(value: string): string;
+  /** true when the regex `pattern` (plain text, RE2 syntax) matches anywhere in `expr`. */
   regexContains(expr: string, pattern: string): string;
-  /** Replaces every match of `pattern` (a string literal) in `expr`. */
+  /** Replaces every match of the regex `pattern` (plain text) in `expr` with the plain text `replacement`. */
   regexReplaceAll(expr: string, pattern: string, replacement: string): string;
   /** The lower-case hex MD5 of a text. */
   md5Hex(expr: string): string;
@@ -28,6 +33,10 @@ export interface DialectSql {
   now: string;
   /** Text (with or without a UTC offset; without one it is UTC) to a UTC timestamp. */
   textToTimestamp(expr: string): string;
+  /** A timestamp as text `YYYY-MM-DD HH:MM:SS.ffffff`, microseconds kept (watermarks round-trip). */
+  timestampText(expr: string): string;
+  /** A timestamp as ISO text with milliseconds, `YYYY-MM-DDTHH:MM:SS.mmmZ` (as JavaScript writes it). */
+  isoText(expr: string): string;
   /** Text holding JSON to the JSON column type. */
   textToJson(expr: string): string;
   /** `union` without duplicates (BigQuery wants it spelled out). */
@@ -46,7 +55,12 @@ function checked(name: string): string {
 }
 
 const iso = (value: string) => value.replace('T', ' ').replace('Z', '');
+/** Standard SQL: only the quote is doubled (DuckDB reads backslashes as themselves). */
 const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
+/** Snowflake: backslashes escape, quotes double. */
+const snowflakeLiteral = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+/** BigQuery: backslashes escape, and so do quotes (a doubled quote is two literals). */
+const bigqueryLiteral = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 export const DIALECT_SQL: Record<Dialect, DialectSql> = {
   duckdb: {
@@ -57,13 +71,16 @@ export const DIALECT_SQL: Record<Dialect, DialectSql> = {
     boolean: 'boolean',
     timestamp: 'timestamp',
     json: 'json',
-    regexContains: (expr, pattern) => `regexp_matches(${expr}, ${pattern})`,
-    regexReplaceAll: (expr, pattern, replacement) => `regexp_replace(${expr}, ${pattern}, ${replacement}, 'g')`,
+    literal,
+    regexContains: (expr, pattern) => `regexp_matches(${expr}, ${literal(pattern)})`,
+    regexReplaceAll: (expr, pattern, replacement) => `regexp_replace(${expr}, ${literal(pattern)}, ${literal(replacement)}, 'g')`,
     md5Hex: (expr) => `md5(${expr})`,
     timestampLiteral: (value) => `cast(${literal(iso(value))} as timestamp)`,
     minusMinutes: (expr, minutes) => `(${expr} - interval '${minutes} minutes')`,
     now: `cast(timezone('UTC', current_timestamp) as timestamp)`,
     textToTimestamp: (expr) => `timezone('UTC', cast(${expr} as timestamptz))`,
+    timestampText: (expr) => `strftime(${expr}, '%Y-%m-%d %H:%M:%S.%f')`,
+    isoText: (expr) => `strftime(${expr}, '%Y-%m-%dT%H:%M:%S.%gZ')`,
     textToJson: (expr) => `cast(${expr} as json)`,
     unionDistinct: 'union',
     renameTable: (schema, from, to) => `alter table ${schema}.${from} rename to ${to}`,
@@ -78,13 +95,16 @@ export const DIALECT_SQL: Record<Dialect, DialectSql> = {
     boolean: 'boolean',
     timestamp: 'timestamp_ntz',
     json: 'variant',
-    regexContains: (expr, pattern) => `regexp_instr(${expr}, ${pattern}) > 0`,
-    regexReplaceAll: (expr, pattern, replacement) => `regexp_replace(${expr}, ${pattern}, ${replacement})`,
+    literal: snowflakeLiteral,
+    regexContains: (expr, pattern) => `regexp_instr(${expr}, ${snowflakeLiteral(pattern)}) > 0`,
+    regexReplaceAll: (expr, pattern, replacement) => `regexp_replace(${expr}, ${snowflakeLiteral(pattern)}, ${snowflakeLiteral(replacement)})`,
     md5Hex: (expr) => `md5(${expr})`,
     timestampLiteral: (value) => `cast(${literal(iso(value))} as timestamp_ntz)`,
     minusMinutes: (expr, minutes) => `dateadd(minute, -${minutes}, ${expr})`,
     now: `cast(convert_timezone('UTC', current_timestamp()) as timestamp_ntz)`,
     textToTimestamp: (expr) => `cast(convert_timezone('UTC', cast(${expr} as timestamp_tz)) as timestamp_ntz)`,
+    timestampText: (expr) => `to_varchar(${expr}, 'YYYY-MM-DD HH24:MI:SS.FF6')`,
+    isoText: (expr) => `to_varchar(${expr}, 'YYYY-MM-DD"T"HH24:MI:SS.FF3"Z"')`,
     textToJson: (expr) => `parse_json(${expr})`,
     unionDistinct: 'union',
     renameTable: (schema, from, to) => `alter table ${schema}.${from} rename to ${schema}.${to}`,
@@ -97,13 +117,16 @@ export const DIALECT_SQL: Record<Dialect, DialectSql> = {
     boolean: 'bool',
     timestamp: 'timestamp',
     json: 'json',
-    regexContains: (expr, pattern) => `regexp_contains(${expr}, ${pattern})`,
-    regexReplaceAll: (expr, pattern, replacement) => `regexp_replace(${expr}, ${pattern}, ${replacement})`,
+    literal: bigqueryLiteral,
+    regexContains: (expr, pattern) => `regexp_contains(${expr}, ${bigqueryLiteral(pattern)})`,
+    regexReplaceAll: (expr, pattern, replacement) => `regexp_replace(${expr}, ${bigqueryLiteral(pattern)}, ${bigqueryLiteral(replacement)})`,
     md5Hex: (expr) => `to_hex(md5(${expr}))`,
     timestampLiteral: (value) => `timestamp(${literal(iso(value))})`,
     minusMinutes: (expr, minutes) => `timestamp_sub(${expr}, interval ${minutes} minute)`,
     now: 'current_timestamp()',
     textToTimestamp: (expr) => `timestamp(${expr})`,
+    timestampText: (expr) => `format_timestamp('%Y-%m-%d %H:%M:%E6S', ${expr})`,
+    isoText: (expr) => `format_timestamp('%Y-%m-%dT%H:%M:%E3SZ', ${expr})`,
     textToJson: (expr) => `parse_json(${expr})`,
     unionDistinct: 'union distinct',
     renameTable: (schema, from, to) => `alter table ${schema}.${from} rename to ${to}`,

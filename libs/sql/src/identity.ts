@@ -65,22 +65,23 @@ export const SHARED_IDENTITY_TABLES = ['identity_merges', 'identity_quarantine',
 const STAGING = ['batch', 'batch_rows', 'batch_edges', 'cc_nodes', 'cc_edges', 'cc_labels', 'cc_next', 'cc_override', 'cc_resolved', 'assign', 'quarantined'];
 
 export function createIdentityTablesSql(dialect: Dialect): string[] {
-  const ts = DIALECT_SQL[dialect].timestamp;
+  const d = DIALECT_SQL[dialect];
+  const [ts, text, bigint, bool] = [d.timestamp, d.text, d.bigint, d.boolean];
   const perEntity = (entity: EntityType) => [
-    `create table if not exists ${t(entity, 'observations')} (id varchar, event_id varchar, row_id varchar, source varchar, occurred_at ${ts}, identifier_type varchar, raw_value varchar, identifier_value varchar, blocked boolean, run_id varchar)`,
-    `create table if not exists ${t(entity, 'map')} (identifier_type varchar, identifier_value varchar, entity_id varchar, run_id varchar)`,
-    `create table if not exists ${t(entity, 'entities')} (entity_id varchar, created_run varchar, seed_type varchar, seed_value varchar, seed_occurred_at ${ts})`,
-    `create table if not exists ${t(entity, 'edges')} (edge_id varchar, a_type varchar, a_value varchar, b_type varchar, b_value varchar, event_id varchar, row_id varchar, source varchar, occurred_at ${ts}, status varchar, run_id varchar)`,
+    `create table if not exists ${t(entity, 'observations')} (id ${text}, event_id ${text}, row_id ${text}, source ${text}, occurred_at ${ts}, identifier_type ${text}, raw_value ${text}, identifier_value ${text}, blocked ${bool}, run_id ${text})`,
+    `create table if not exists ${t(entity, 'map')} (identifier_type ${text}, identifier_value ${text}, entity_id ${text}, run_id ${text})`,
+    `create table if not exists ${t(entity, 'entities')} (entity_id ${text}, created_run ${text}, seed_type ${text}, seed_value ${text}, seed_occurred_at ${ts})`,
+    `create table if not exists ${t(entity, 'edges')} (edge_id ${text}, a_type ${text}, a_value ${text}, b_type ${text}, b_value ${text}, event_id ${text}, row_id ${text}, source ${text}, occurred_at ${ts}, status ${text}, run_id ${text})`,
   ];
   return [
     `create schema if not exists ${IDENTITY_SCHEMA}`,
     ...perEntity('person'),
     ...perEntity('group'),
-    `create table if not exists ${IDENTITY_SCHEMA}.identity_merges (absorbed_id varchar, surviving_id varchar, entity_type varchar, run_id varchar, merged_at ${ts})`,
-    `create table if not exists ${IDENTITY_SCHEMA}.identity_quarantine (quarantine_id varchar, entity_type varchar, reason varchar, identifier_type varchar, identifier_value varchar, other_type varchar, other_value varchar, edge_id varchar, event_id varchar, source varchar, occurred_at ${ts}, detail varchar, run_id varchar)`,
-    `create table if not exists ${IDENTITY_SCHEMA}.identity_runs (run_id varchar, entity_type varchar, started_at ${ts}, finished_at ${ts}, watermark ${ts}, batch_rows bigint, new_identifiers bigint, new_edges bigint, new_entities bigint, merges bigint, quarantined bigint, blocked bigint, iterations bigint)`,
-    `create table if not exists ${IDENTITY_SCHEMA}.membership_observations (id varchar, event_id varchar, source varchar, occurred_at ${ts}, person_identifier_type varchar, person_identifier varchar, group_identifier_type varchar, group_identifier varchar, role varchar, run_id varchar, raw_person_identifier varchar, raw_group_identifier varchar)`,
-    `create table if not exists ${IDENTITY_SCHEMA}.membership_retractions (id varchar, person_identifier_type varchar, person_identifier varchar, group_identifier_type varchar, group_identifier varchar, run_id varchar)`,
+    `create table if not exists ${IDENTITY_SCHEMA}.identity_merges (absorbed_id ${text}, surviving_id ${text}, entity_type ${text}, run_id ${text}, merged_at ${ts})`,
+    `create table if not exists ${IDENTITY_SCHEMA}.identity_quarantine (quarantine_id ${text}, entity_type ${text}, reason ${text}, identifier_type ${text}, identifier_value ${text}, other_type ${text}, other_value ${text}, edge_id ${text}, event_id ${text}, source ${text}, occurred_at ${ts}, detail ${text}, run_id ${text})`,
+    `create table if not exists ${IDENTITY_SCHEMA}.identity_runs (run_id ${text}, entity_type ${text}, started_at ${ts}, finished_at ${ts}, watermark ${ts}, batch_rows ${bigint}, new_identifiers ${bigint}, new_edges ${bigint}, new_entities ${bigint}, merges ${bigint}, quarantined ${bigint}, blocked ${bigint}, iterations ${bigint})`,
+    `create table if not exists ${IDENTITY_SCHEMA}.membership_observations (id ${text}, event_id ${text}, source ${text}, occurred_at ${ts}, person_identifier_type ${text}, person_identifier ${text}, group_identifier_type ${text}, group_identifier ${text}, role ${text}, run_id ${text}, raw_person_identifier ${text}, raw_group_identifier ${text})`,
+    `create table if not exists ${IDENTITY_SCHEMA}.membership_retractions (id ${text}, person_identifier_type ${text}, person_identifier ${text}, group_identifier_type ${text}, group_identifier ${text}, run_id ${text})`,
   ];
 }
 
@@ -94,8 +95,9 @@ export function dropStagingSql(entity: EntityType): string[] {
 }
 
 /** The unambiguous text key of an identifier: `<len(type)>:<type>:<len(value)>:<value>`. */
-export function identifierKeySql(typeExpr: string, valueExpr: string): string {
-  return `cast(length(${typeExpr}) as varchar) || ':' || ${typeExpr} || ':' || cast(length(${valueExpr}) as varchar) || ':' || ${valueExpr}`;
+export function identifierKeySql(typeExpr: string, valueExpr: string, dialect: Dialect): string {
+  const text = DIALECT_SQL[dialect].text;
+  return `cast(length(${typeExpr}) as ${text}) || ':' || ${typeExpr} || ':' || cast(length(${valueExpr}) as ${text}) || ':' || ${valueExpr}`;
 }
 
 /** The same key in TypeScript, for tests and the CLI. */
@@ -107,7 +109,7 @@ const ENTITY_ID_PREFIX: Record<EntityType, string> = { person: 'per_', group: 'g
 
 /** An entity's id, from the identifier that created it: stable, and the same on every warehouse. */
 export function entityIdSql(entity: EntityType, dialect: Dialect, typeExpr: string, valueExpr: string): string {
-  return `${sqlString(ENTITY_ID_PREFIX[entity])} || substr(${DIALECT_SQL[dialect].md5Hex(`${sqlString(entity)} || '|' || ${identifierKeySql(typeExpr, valueExpr)}`)}, 1, 24)`;
+  return `${sqlString(ENTITY_ID_PREFIX[entity])} || substr(${DIALECT_SQL[dialect].md5Hex(`${sqlString(entity)} || '|' || ${identifierKeySql(typeExpr, valueExpr, dialect)}`)}, 1, 24)`;
 }
 
 function inList(values: readonly string[]): string {
@@ -126,12 +128,12 @@ export function normalizeIdentifierSql(typeExpr: string, valueExpr: string, dial
   if (!region) throw new Error(`unknown phone region "${phoneRegion}"; known: ${Object.keys(PHONE_REGIONS).join(', ')}`);
   const trimmed = `trim(${valueExpr})`;
   const lowered = `lower(${trimmed})`;
-  let domain = d.regexReplaceAll(lowered, `'^[a-z][a-z0-9+.-]*://'`, `''`);
-  domain = d.regexReplaceAll(domain, `'^[^/@]*@'`, `''`);
-  domain = d.regexReplaceAll(domain, `'^www[0-9]*\\.'`, `''`);
-  domain = d.regexReplaceAll(domain, `'[/?#].*$'`, `''`);
-  domain = d.regexReplaceAll(domain, `'(:[0-9]*)?\\.?$'`, `''`);
-  const digits = d.regexReplaceAll(trimmed, `'[^0-9]'`, `''`);
+  let domain = d.regexReplaceAll(lowered, '^[a-z][a-z0-9+.-]*://', '');
+  domain = d.regexReplaceAll(domain, '^[^/@]*@', '');
+  domain = d.regexReplaceAll(domain, '^www[0-9]*\\.', '');
+  domain = d.regexReplaceAll(domain, '[/?#].*$', '');
+  domain = d.regexReplaceAll(domain, '(:[0-9]*)?\\.?$', '');
+  const digits = d.regexReplaceAll(trimmed, '[^0-9]', '');
   const cc = sqlString(region.countryCode);
   const trunk = region.trunkPrefix;
   let national: string;
@@ -158,7 +160,7 @@ export function blockedSql(typeExpr: string, rawExpr: string, normalizedExpr: st
     const parts: string[] = [];
     for (const value of candidates) {
       if (rule.exact.length) parts.push(`${value} in ${inList(rule.exact)}`);
-      for (const pattern of rule.regex) parts.push(d.regexContains(value, sqlString(pattern)));
+      for (const pattern of rule.regex) parts.push(d.regexContains(value, pattern));
     }
     return parts.length ? parts.join(' or ') : 'false';
   };
@@ -290,7 +292,7 @@ pairs as (
 ),
 keyed as (
     select pairs.*,
-        ${d.md5Hex(`${identifierKeySql('a_type', 'a_value')} || '|' || ${identifierKeySql('b_type', 'b_value')}`)} as edge_id,
+        ${d.md5Hex(`${identifierKeySql('a_type', 'a_value', dialect)} || '|' || ${identifierKeySql('b_type', 'b_value', dialect)}`)} as edge_id,
         row_number() over (
             partition by a_type, a_value, b_type, b_value
             order by occurred_at, source, event_id, row_id
@@ -306,12 +308,13 @@ where occurrence = 1`;
 export function refreshEdgeProvenanceSql(entity: EntityType): string {
   const edges = t(entity, 'edges');
   const batch = t(entity, 'batch_edges');
-  return `update ${edges} set event_id = batch.event_id, row_id = batch.row_id, source = batch.source, occurred_at = batch.occurred_at
+  // The target by an alias: BigQuery does not accept schema.table as a column qualifier.
+  return `update ${edges} as known set event_id = batch.event_id, row_id = batch.row_id, source = batch.source, occurred_at = batch.occurred_at
 from ${batch} as batch
-where ${edges}.edge_id = batch.edge_id
-    and (batch.occurred_at < ${edges}.occurred_at
-        or (batch.occurred_at = ${edges}.occurred_at and (batch.source < ${edges}.source
-            or (batch.source = ${edges}.source and batch.event_id < ${edges}.event_id))))`;
+where known.edge_id = batch.edge_id
+    and (batch.occurred_at < known.occurred_at
+        or (batch.occurred_at = known.occurred_at and (batch.source < known.source
+            or (batch.source = known.source and batch.event_id < known.event_id))))`;
 }
 
 export function deleteKnownBatchEdgesSql(entity: EntityType): string {
@@ -352,7 +355,7 @@ where entity_id is null`;
 }
 
 /** Both directions of every new edge between two different nodes of the contracted graph. */
-export function stageComponentEdgesSql(entity: EntityType): string {
+export function stageComponentEdgesSql(entity: EntityType, dialect: Dialect): string {
   const nodes = t(entity, 'cc_nodes');
   return `create or replace table ${t(entity, 'cc_edges')} as
 with node_edges as (
@@ -363,7 +366,7 @@ with node_edges as (
     where a.node <> b.node
 )
 select a_node as src, b_node as dst from node_edges
-union
+${DIALECT_SQL[dialect].unionDistinct}
 select b_node as src, a_node as dst from node_edges`;
 }
 
@@ -426,17 +429,17 @@ export function countChangedLabelsSql(entity: EntityType): string {
  * The next labels become the labels: the round's table takes the old one's name (no copy).
  * Run the statements in one transaction, so a retry never finds the labels missing.
  */
-export function swapLabelsSql(entity: EntityType): string[] {
-  return [`drop table ${t(entity, 'cc_labels')}`, `alter table ${t(entity, 'cc_next')} rename to ${entity}_cc_labels`];
+export function swapLabelsSql(entity: EntityType, dialect: Dialect): string[] {
+  return [`drop table ${t(entity, 'cc_labels')}`, DIALECT_SQL[dialect].renameTable(IDENTITY_SCHEMA, `${entity}_cc_next`, `${entity}_cc_labels`)];
 }
 
 /** The values of limited types each node holds: an entity node its entity's, a new identifier itself. */
-function nodeValuesSql(entity: EntityType, types: readonly string[]): string {
+function nodeValuesSql(entity: EntityType, types: readonly string[], dialect: Dialect): string {
   return `select nodes.node, held.identifier_type, held.identifier_value
     from (select distinct node, entity_id from ${t(entity, 'cc_nodes')} where entity_id is not null) as nodes
     inner join ${t(entity, 'map')} as held on held.entity_id = nodes.entity_id
     where held.identifier_type in ${inList(types)}
-    union
+    ${DIALECT_SQL[dialect].unionDistinct}
     select node, identifier_type, identifier_value
     from ${t(entity, 'cc_nodes')}
     where entity_id is null and identifier_type in ${inList(types)}`;
@@ -446,12 +449,12 @@ function nodeValuesSql(entity: EntityType, types: readonly string[]): string {
  * The components that would break a per-type limit: the distinct values of a limited type
  * summed over the component's nodes (an entity node counts the values it already holds).
  */
-export function limitViolationsSql(entity: EntityType, limits: Record<string, number>): string | undefined {
+export function limitViolationsSql(entity: EntityType, limits: Record<string, number>, dialect: Dialect): string | undefined {
   const types = Object.keys(limits);
   if (!types.length) return undefined;
   const limitCase = `case ${types.map((type) => `when identifier_type = ${sqlString(type)} then ${limits[type]}`).join(' ')} end`;
   return `with node_values as (
-    ${nodeValuesSql(entity, types)}
+    ${nodeValuesSql(entity, types, dialect)}
 ),
 per_component as (
     select labels.label, node_values.identifier_type, count(*) as n
@@ -463,12 +466,12 @@ select distinct label from per_component where n > ${limitCase}`;
 }
 
 /** The nodes of the given components with the values of limited types each holds. */
-export function violatingNodeValuesSql(entity: EntityType, limitedTypes: readonly string[], labelsTable: string): string {
+export function violatingNodeValuesSql(entity: EntityType, limitedTypes: readonly string[], labelsTable: string, dialect: Dialect): string {
   return `select labels.node, node_values.identifier_type, node_values.identifier_value
 from ${t(entity, 'cc_labels')} as labels
 inner join ${labelsTable} as violating on violating.label = labels.label
 left join (
-    ${nodeValuesSql(entity, limitedTypes)}
+    ${nodeValuesSql(entity, limitedTypes, dialect)}
 ) as node_values on node_values.node = labels.node
 order by labels.node`;
 }
@@ -560,9 +563,9 @@ export function applyBatchSql(entity: EntityType, dialect: Dialect, runId: strin
 select entity_id, ${run}, seed_type, seed_value, seed_occurred_at from ${t(entity, 'assign')} where is_new`,
     `insert into ${IDENTITY_SCHEMA}.identity_merges
 select absorbed_id, surviving_id, ${sqlString(entity)}, ${run}, ${d.now} from (${absorbed}) as merges`,
-    `update ${t(entity, 'map')} set entity_id = merges.surviving_id, run_id = ${run}
+    `update ${t(entity, 'map')} as known set entity_id = merges.surviving_id, run_id = ${run}
 from (${absorbed}) as merges
-where ${t(entity, 'map')}.entity_id = merges.absorbed_id`,
+where known.entity_id = merges.absorbed_id`,
     `delete from ${t(entity, 'entities')} where entity_id in (select absorbed_id from (${absorbed}) as merges)`,
     `insert into ${t(entity, 'map')}
 select members.identifier_type, members.identifier_value, assign.entity_id, ${run}
@@ -598,21 +601,22 @@ inner join ${t(entity, 'quarantined')} as quarantined on quarantined.edge_id = e
  * (same id, identifiers and role): a corrected membership is a new version of its id.
  */
 function freshMembershipsSql(d: DialectSql, watermark: string | undefined, lookbackMinutes?: number): string {
-  const window = afterWatermark(d, 'core._ingested_at', watermark, lookbackMinutes);
-  const where = window ? `where ${window}` : '';
-  // The observations of the window's ids only (see stageBatchSql).
-  return `from ${CORE_SCHEMA}.membership_identifiers as core
-${where ? `${where} and ` : 'where '}not exists (
+  const window = (alias: string) => afterWatermark(d, `${alias}._ingested_at`, watermark, lookbackMinutes);
+  const where = (alias: string) => (window(alias) ? `where ${window(alias)}` : '');
+  // The observations of the window's ids only (see stageBatchSql). No alias is named like a
+  // schema: BigQuery would read core.membership_identifiers in the subquery as the alias.
+  return `from ${CORE_SCHEMA}.membership_identifiers as incoming
+${where('incoming') ? `${where('incoming')} and ` : 'where '}not exists (
     select 1 from (
         select * from ${IDENTITY_SCHEMA}.membership_observations
-        where id in (select core.id from ${CORE_SCHEMA}.membership_identifiers as core ${where})
+        where id in (select recent.id from ${CORE_SCHEMA}.membership_identifiers as recent ${where('recent')})
     ) as seen
-    where seen.id = core.id
-        and seen.person_identifier_type is not distinct from lower(trim(core.person_identifier_type))
-        and seen.raw_person_identifier is not distinct from core.person_identifier
-        and seen.group_identifier_type is not distinct from lower(trim(core.group_identifier_type))
-        and seen.raw_group_identifier is not distinct from core.group_identifier
-        and seen.role is not distinct from core.role
+    where seen.id = incoming.id
+        and seen.person_identifier_type is not distinct from lower(trim(incoming.person_identifier_type))
+        and seen.raw_person_identifier is not distinct from incoming.person_identifier
+        and seen.group_identifier_type is not distinct from lower(trim(incoming.group_identifier_type))
+        and seen.raw_group_identifier is not distinct from incoming.group_identifier
+        and seen.role is not distinct from incoming.role
 )`;
 }
 
@@ -621,11 +625,11 @@ const MEMBERSHIP_BATCH = `${IDENTITY_SCHEMA}.membership_batch`;
 /** Stages the run's fresh core membership rows once; the statements below read them. */
 export function stageMembershipBatchSql(dialect: Dialect, watermark?: string, lookbackMinutes?: number): string {
   return `create or replace table ${MEMBERSHIP_BATCH} as
-select core.* ${freshMembershipsSql(DIALECT_SQL[dialect], watermark, lookbackMinutes)}`;
+select incoming.* ${freshMembershipsSql(DIALECT_SQL[dialect], watermark, lookbackMinutes)}`;
 }
 
-export function membershipBatchStatsSql(): string {
-  return `select count(*) as row_count, cast(max(_ingested_at) as varchar) as watermark from ${MEMBERSHIP_BATCH}`;
+export function membershipBatchStatsSql(dialect: Dialect): string {
+  return `select count(*) as row_count, ${DIALECT_SQL[dialect].timestampText('max(_ingested_at)')} as watermark from ${MEMBERSHIP_BATCH}`;
 }
 
 export function dropMembershipBatchSql(): string {
@@ -660,15 +664,15 @@ select core.id, core.event_id, core.source, core.occurred_at,
 from ${MEMBERSHIP_BATCH} as core`;
 }
 
-export function batchStatsSql(entity: EntityType): string {
+export function batchStatsSql(entity: EntityType, dialect: Dialect): string {
   return `select count(*) as batch_rows,
     sum(case when blocked then 1 else 0 end) as blocked,
-    cast(max(_ingested_at) as varchar) as watermark
+    ${DIALECT_SQL[dialect].timestampText('max(_ingested_at)')} as watermark
 from ${t(entity, 'batch')}`;
 }
 
-export function lastWatermarkSql(entity: EntityType | 'membership'): string {
-  return `select cast(max(watermark) as varchar) as watermark from ${IDENTITY_SCHEMA}.identity_runs where entity_type = ${sqlString(entity)}`;
+export function lastWatermarkSql(entity: EntityType | 'membership', dialect: Dialect): string {
+  return `select ${DIALECT_SQL[dialect].timestampText('max(watermark)')} as watermark from ${IDENTITY_SCHEMA}.identity_runs where entity_type = ${sqlString(entity)}`;
 }
 
 export function tableName(entity: EntityType, name: string): string {

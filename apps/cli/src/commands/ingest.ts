@@ -75,9 +75,8 @@ export async function ingestCommand(
 
   const warehouse = await openWritableWarehouse(config);
   try {
-    await warehouse.transaction(async () => {
-      for (const table of [...manual.rawTables, MANUAL_REJECTS_TABLE]) await ensureRawTable(warehouse, table);
-    });
+    // Idempotent DDL, outside any transaction (Snowflake commits at DDL, BigQuery refuses it in one).
+    for (const table of [...manual.rawTables, MANUAL_REJECTS_TABLE]) await ensureRawTable(warehouse, table);
     const buffer = { records: [] as Rows, entities: [] as Rows, memberships: [] as Rows, rejects: [] as Rows };
     // Every row carries this import's new synced_at (or import_id): none can be there yet.
     const asIs = { skipExisting: false };

@@ -1,5 +1,5 @@
 import type { HcrmConfig } from '@hcrm/config';
-import { openDuckDbWarehouse, WarehouseBusyError, WarehouseUnavailableError, type Warehouse } from '@hcrm/warehouse';
+import { openWarehouse, WarehouseBusyError, WarehouseUnavailableError, type Warehouse } from '@hcrm/warehouse';
 import { CliError } from '../errors';
 import { formatTable } from '../format';
 import type { CliIo } from '../io';
@@ -10,8 +10,7 @@ export const QUERY_SEARCH_PATH = ['crm', 'identity', 'core', 'source', 'raw', 'm
 /** The warehouse, read-only and without file access, for commands that only look. */
 export async function openReadOnlyWarehouse(config: HcrmConfig): Promise<Warehouse> {
   try {
-    return await openDuckDbWarehouse({
-      path: config.warehouse.path,
+    return await openWarehouse(config.warehouse, {
       readOnly: true,
       noExternalAccess: true,
       searchPath: QUERY_SEARCH_PATH,
@@ -25,7 +24,7 @@ export async function openReadOnlyWarehouse(config: HcrmConfig): Promise<Warehou
 /** The warehouse for a loader (ingest, generate): writable; a busy file is a plain CLI error. */
 export async function openWritableWarehouse(config: HcrmConfig): Promise<Warehouse> {
   try {
-    return await openDuckDbWarehouse({ path: config.warehouse.path });
+    return await openWarehouse(config.warehouse);
   } catch (error) {
     if (error instanceof WarehouseBusyError) throw new CliError(error.message);
     throw error;

@@ -1,4 +1,4 @@
-import type { HcrmConfig } from '@hcrm/config';
+import { describeWarehouse, type HcrmConfig } from '@hcrm/config';
 import type { CliIo } from '../io';
 import { openSession } from '../session';
 
@@ -11,7 +11,7 @@ export async function upCommand(config: HcrmConfig, io: CliIo): Promise<number> 
         `Temporal   ${session.target.address}${session.target.origin === 'env' ? ' (TEMPORAL_ADDRESS)' : ''}`,
         session.target.uiUrl ? `Web UI     ${session.target.uiUrl}` : undefined,
         `Worker     task queue "${config.temporal.taskQueue}", namespace "${config.temporal.namespace}"`,
-        `Warehouse  ${config.warehouse.path}`,
+        `Warehouse  ${describeWarehouse(config.warehouse)}`,
         `Logs       ${config.logDir}`,
         'Ready. Start a pipeline run with `npx hcrm run` in another terminal; Ctrl-C stops everything.',
         '',

@@ -1,0 +1,39 @@
+import type { WarehouseSettings } from '@hcrm/config';
+import { openBigQueryWarehouse } from './bigquery/bigquery-warehouse';
+import { openDuckDbWarehouse } from './duckdb/duckdb-warehouse';
+import { openSnowflakeWarehouse } from './snowflake/snowflake-warehouse';
+import type { Warehouse } from './warehouse';
+
+export interface OpenWarehouseOptions {
+  /**
+   * Only look (the CLI's `query`, `explain`, `status`). DuckDB opens the file read-only and
+   * shares it with other readers; Snowflake and BigQuery rely on the role's grants.
+   */
+  readOnly?: boolean;
+  /** DuckDB: forbid reading or writing files and URLs from SQL, for user-typed queries. */
+  noExternalAccess?: boolean;
+  /** DuckDB: schemas that unqualified names resolve in. */
+  searchPath?: readonly string[];
+}
+
+/**
+ * Opens the configured warehouse (`HCRM_WAREHOUSE`): the one place that picks the adapter,
+ * so switching warehouses is configuration, not code. Credentials come from `env`.
+ *
+ * @throws WarehouseUnavailableError when it cannot be reached or the credentials are wrong:
+ *   the pipeline fails that activity without retrying.
+ */
+export async function openWarehouse(
+  settings: WarehouseSettings,
+  options: OpenWarehouseOptions = {},
+  env: Record<string, string | undefined> = process.env,
+): Promise<Warehouse> {
+  switch (settings.kind) {
+    case 'duckdb':
+      return openDuckDbWarehouse({ path: settings.path, ...options });
+    case 'snowflake':
+      return openSnowflakeWarehouse(settings, env);
+    case 'bigquery':
+      return openBigQueryWarehouse(settings, env);
+  }
+}
