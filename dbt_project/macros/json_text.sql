@@ -6,3 +6,12 @@
 {% macro default__json_text(column, path) -%}
     json_extract_string({{ column }}, '$.{{ path }}')
 {%- endmacro %}
+
+{#- Snowflake keeps raw JSON as VARIANT: a path into it, as text. -#}
+{% macro snowflake__json_text(column, path) -%}
+    {{ column }}:{{ path }}::varchar
+{%- endmacro %}
+
+{% macro bigquery__json_text(column, path) -%}
+    json_value({{ column }}, '$.{{ path }}')
+{%- endmacro %}

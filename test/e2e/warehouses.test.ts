@@ -1,4 +1,7 @@
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { RetryState } from '@temporalio/common';
 import type { HcrmConfig } from '@hcrm/config';
 import { DEFAULT_GENERATE_OPTIONS, generateInto, measureQuality } from '@hcrm/generator';
 import { registeredSources } from '@hcrm/pipeline';
@@ -102,6 +105,65 @@ describe.skipIf(!available)('the same input through DuckDB and Snowflake (fakesn
       expect(quality.overMerged).toBe(0);
     } finally {
       await warehouse.close();
+    }
+  });
+});
+
+/** A port on 127.0.0.1 that nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** The failure of the run's first activity, which Temporal did not retry; its type and message. */
+async function firstActivityFailure(stack: PipelineStack, workflowId: string): Promise<ApplicationFailure> {
+  const outcome = await stack.run(workflowId, { landDemoData: false }).catch((error: unknown) => error);
+  expect(outcome).toBeInstanceOf(WorkflowFailedError);
+  const activity = (outcome as WorkflowFailedError).cause;
+  expect(activity).toBeInstanceOf(ActivityFailure);
+  // Not a retry storm: the server gave up after the one attempt because the failure says so.
+  expect((activity as ActivityFailure).retryState).toBe(RetryState.NON_RETRYABLE_FAILURE);
+  const cause = activity?.cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+}
+
+describe.skipIf(!available)('a Snowflake warehouse that cannot be used', () => {
+  const snowflakeEnv = (host: string, port: number) => ({
+    HCRM_WAREHOUSE: 'snowflake',
+    SNOWFLAKE_ACCOUNT: 'fake',
+    SNOWFLAKE_USER: 'fake',
+    SNOWFLAKE_DATABASE: 'HCRM',
+    SNOWFLAKE_HOST: host,
+    SNOWFLAKE_PORT: String(port),
+    SNOWFLAKE_PROTOCOL: 'http',
+  });
+
+  it('fails the first activity at once, without retries, saying which setting to check', async () => {
+    // A server that knows the real password; this process has another one.
+    const guarded = await startFakesnow({ python, password: 'the-real-one' });
+    process.env.SNOWFLAKE_PASSWORD = 'a-wrong-one';
+    const wrongPassword = await startPipelineStack({ env: snowflakeEnv(guarded.host, guarded.port) });
+    const unreachable = await startPipelineStack({ env: snowflakeEnv('127.0.0.1', await closedPort()) });
+    try {
+      const refused = await firstActivityFailure(wrongPassword, 'wrong-password');
+      expect(refused.nonRetryable).toBe(true);
+      expect(refused.type).toBe('WarehouseUnavailable');
+      expect(refused.message).toMatch(/SNOWFLAKE_PASSWORD/);
+      expect(refused.message).not.toContain('a-wrong-one');
+
+      const down = await firstActivityFailure(unreachable, 'unreachable');
+      expect(down.nonRetryable).toBe(true);
+      expect(down.message).toMatch(/Snowflake/);
+      expect(down.message).toMatch(/SNOWFLAKE_HOST|SNOWFLAKE_ACCOUNT/);
+    } finally {
+      process.env.SNOWFLAKE_PASSWORD = 'fake';
+      await Promise.all([wrongPassword.teardown(), unreachable.teardown()]);
+      await guarded.stop();
     }
   });
 });

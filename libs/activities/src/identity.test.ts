@@ -1,10 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_IDENTITY_CONFIG, seededRandom, type IdentityConfig } from '@hcrm/core';
-import { blockedSql, normalizeIdentifierSql, sqlString } from '@hcrm/sql';
-import { openDuckDbWarehouse, type Warehouse } from '@hcrm/warehouse';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { findRepoRoot } from '@hcrm/config';
+import { DEFAULT_IDENTITY_CONFIG, seededRandom, type Dialect, type IdentityConfig } from '@hcrm/core';
+import { blockedSql, DIALECT_SQL, normalizeIdentifierSql } from '@hcrm/sql';
+import {
+  bigQueryEmulatorBinary,
+  fakesnowAvailable,
+  openBigQueryWarehouse,
+  openDuckDbWarehouse,
+  openSnowflakeWarehouse,
+  startBigQueryEmulator,
+  startFakesnow,
+  type Warehouse,
+} from '@hcrm/warehouse';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { splitByLimits } from './identity';
 import { addCoreIdentifiers, createCoreIdentifierTables, resolveIdentityBatch, type CoreIdentifierRow } from './identity-testing';
 
@@ -198,28 +208,73 @@ describe('splitByLimits', () => {
   });
 });
 
-describe('identifier normalisation and blocking on DuckDB', () => {
-  let dir: string;
+/** A warehouse of each kind for SQL-only checks: a DuckDB file, fakesnow, bigquery-emulator. */
+interface SqlTarget {
+  dialect: Dialect;
+  /** Why the target cannot run here, if it cannot. */
+  missing?: string;
+  start(): Promise<{ warehouse: Warehouse; stop(): Promise<void> }>;
+}
+
+const python = join(findRepoRoot(), '.venv', 'bin', 'python');
+const emulator = bigQueryEmulatorBinary();
+const SQL_TARGETS: SqlTarget[] = [
+  {
+    dialect: 'duckdb',
+    async start() {
+      const dir = mkdtempSync(join(tmpdir(), 'hcrm-normalise-'));
+      const warehouse = await openDuckDbWarehouse({ path: join(dir, 'w.duckdb') });
+      return { warehouse, stop: async () => { await warehouse.close(); rmSync(dir, { recursive: true, force: true }); } };
+    },
+  },
+  {
+    dialect: 'snowflake',
+    ...(fakesnowAvailable(python) ? {} : { missing: `fakesnow is not installed in ${python}` }),
+    async start() {
+      const server = await startFakesnow({ python });
+      const warehouse = await openSnowflakeWarehouse(
+        { account: 'fake', user: 'fake', database: 'HCRM', host: server.host, port: server.port, protocol: 'http' },
+        { SNOWFLAKE_PASSWORD: 'fake' },
+      );
+      return { warehouse, stop: async () => { await warehouse.close(); await server.stop(); } };
+    },
+  },
+  {
+    dialect: 'bigquery',
+    ...(emulator ? {} : { missing: 'bigquery-emulator is not built (npm run setup builds it when Go is installed)' }),
+    async start() {
+      const running = await startBigQueryEmulator({ binary: emulator ?? '', projectId: 'hcrm-normalise' });
+      const warehouse = await openBigQueryWarehouse({ projectId: 'hcrm-normalise', apiEndpoint: running.apiEndpoint });
+      return { warehouse, stop: async () => { await warehouse.close(); await running.stop(); } };
+    },
+  },
+];
+for (const target of SQL_TARGETS) if (target.missing) console.warn(`Skipping identifier normalisation on ${target.dialect}: ${target.missing}.`);
+
+describe.each(SQL_TARGETS)('identifier normalisation and blocking on $dialect', (target) => {
   let warehouse: Warehouse;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'hcrm-normalise-'));
-    warehouse = await openDuckDbWarehouse({ path: join(dir, 'w.duckdb') });
+  let stop: () => Promise<void>;
+  const { dialect } = target;
+  const literal = DIALECT_SQL[dialect].literal;
+  beforeAll(async () => {
+    if (target.missing) return;
+    ({ warehouse, stop } = await target.start());
   });
-  afterEach(async () => {
-    await warehouse.close();
-    rmSync(dir, { recursive: true, force: true });
+  afterAll(async () => {
+    await stop?.();
+  });
+  beforeEach((context) => {
+    if (target.missing) context.skip();
   });
 
   const normalise = async (type: string, value: string, region = 'US') => {
-    const [row] = await warehouse.query<{ v: string }>(
-      `select ${normalizeIdentifierSql(sqlString(type), sqlString(value), 'duckdb', region)} as v`,
-    );
+    const [row] = await warehouse.query<{ v: string }>(`select ${normalizeIdentifierSql(literal(type), literal(value), dialect, region)} as v`);
     return row?.v;
   };
   const blocked = async (entity: 'person' | 'group', type: string, value: string) => {
-    const normalised = normalizeIdentifierSql(sqlString(type), sqlString(value), 'duckdb', 'US');
+    const normalised = normalizeIdentifierSql(literal(type), literal(value), dialect, 'US');
     const [row] = await warehouse.query<{ b: boolean }>(
-      `select ${blockedSql(sqlString(type), sqlString(value), normalised, DEFAULT_IDENTITY_CONFIG[entity], 'duckdb')} as b`,
+      `select ${blockedSql(literal(type), literal(value), normalised, DEFAULT_IDENTITY_CONFIG[entity], dialect)} as b`,
     );
     return row?.b;
   };

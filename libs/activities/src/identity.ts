@@ -136,7 +136,9 @@ export async function iterateComponents(
   do {
     await warehouse.execute(labelRoundSql(entity));
     changed = (await scalar<number>(warehouse, countChangedLabelsSql(entity), 'changed')) ?? 0;
-    await warehouse.transaction(() => runAll(warehouse, swapLabelsSql(entity, warehouse.dialect)));
+    const swap = swapLabelsSql(entity, warehouse.dialect);
+    if (DIALECT_SQL[warehouse.dialect].ddlInTransactions) await warehouse.transaction(() => runAll(warehouse, swap));
+    else await runAll(warehouse, swap);
     rounds += 1;
     options.onRound?.(rounds, changed);
   } while (changed > 0 && Date.now() < deadline);

@@ -43,6 +43,13 @@ export interface DialectSql {
   unionDistinct: string;
   /** Renames a table in its schema. */
   renameTable(schema: string, from: string, to: string): string;
+  /**
+   * Whether DDL may run inside a transaction. BigQuery refuses DDL on permanent tables in
+   * one; there a single `create or replace` is the atomic step instead.
+   */
+  ddlInTransactions: boolean;
+  /** Whether `select distinct` may cover a JSON column (BigQuery refuses it). */
+  distinctOverJson: boolean;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -84,6 +91,8 @@ export const DIALECT_SQL: Record<Dialect, DialectSql> = {
     textToJson: (expr) => `cast(${expr} as json)`,
     unionDistinct: 'union',
     renameTable: (schema, from, to) => `alter table ${schema}.${from} rename to ${to}`,
+    ddlInTransactions: true,
+    distinctOverJson: true,
   },
   snowflake: {
     // Unquoted names are upper-case in Snowflake, and dbt leaves its names unquoted: quote
@@ -104,10 +113,14 @@ export const DIALECT_SQL: Record<Dialect, DialectSql> = {
     now: `cast(convert_timezone('UTC', current_timestamp()) as timestamp_ntz)`,
     textToTimestamp: (expr) => `cast(convert_timezone('UTC', cast(${expr} as timestamp_tz)) as timestamp_ntz)`,
     timestampText: (expr) => `to_varchar(${expr}, 'YYYY-MM-DD HH24:MI:SS.FF6')`,
-    isoText: (expr) => `to_varchar(${expr}, 'YYYY-MM-DD"T"HH24:MI:SS.FF3"Z"')`,
+    // (The literal T and Z are appended rather than quoted in the format: fakesnow keeps the quotes.)
+    isoText: (expr) => `to_varchar(${expr}, 'YYYY-MM-DD') || 'T' || to_varchar(${expr}, 'HH24:MI:SS.FF3') || 'Z'`,
     textToJson: (expr) => `parse_json(${expr})`,
     unionDistinct: 'union',
     renameTable: (schema, from, to) => `alter table ${schema}.${from} rename to ${schema}.${to}`,
+    // Snowflake accepts it, but commits the open transaction first.
+    ddlInTransactions: true,
+    distinctOverJson: true,
   },
   bigquery: {
     quote: (name) => `\`${checked(name)}\``,
@@ -126,9 +139,11 @@ export const DIALECT_SQL: Record<Dialect, DialectSql> = {
     now: 'current_timestamp()',
     textToTimestamp: (expr) => `timestamp(${expr})`,
     timestampText: (expr) => `format_timestamp('%Y-%m-%d %H:%M:%E6S', ${expr})`,
-    isoText: (expr) => `format_timestamp('%Y-%m-%dT%H:%M:%E3SZ', ${expr})`,
+    isoText: (expr) => `concat(format_timestamp('%Y-%m-%dT%H:%M:%E3S', ${expr}), 'Z')`,
     textToJson: (expr) => `parse_json(${expr})`,
     unionDistinct: 'union distinct',
     renameTable: (schema, from, to) => `alter table ${schema}.${from} rename to ${to}`,
+    ddlInTransactions: false,
+    distinctOverJson: false,
   },
 };

@@ -427,10 +427,16 @@ export function countChangedLabelsSql(entity: EntityType): string {
 
 /**
  * The next labels become the labels: the round's table takes the old one's name (no copy).
- * Run the statements in one transaction, so a retry never finds the labels missing.
+ * Run the statements in one transaction where the dialect allows DDL in one, so a retry never
+ * finds the labels missing. Elsewhere (BigQuery) one `create or replace` swaps them
+ * atomically and the copy is dropped after; a retry in between copies the same rows again.
  */
 export function swapLabelsSql(entity: EntityType, dialect: Dialect): string[] {
-  return [`drop table ${t(entity, 'cc_labels')}`, DIALECT_SQL[dialect].renameTable(IDENTITY_SCHEMA, `${entity}_cc_next`, `${entity}_cc_labels`)];
+  const d = DIALECT_SQL[dialect];
+  if (!d.ddlInTransactions) {
+    return [`create or replace table ${t(entity, 'cc_labels')} as select * from ${t(entity, 'cc_next')}`, `drop table ${t(entity, 'cc_next')}`];
+  }
+  return [`drop table ${t(entity, 'cc_labels')}`, d.renameTable(IDENTITY_SCHEMA, `${entity}_cc_next`, `${entity}_cc_labels`)];
 }
 
 /** The values of limited types each node holds: an entity node its entity's, a new identifier itself. */

@@ -3,3 +3,4 @@ export * from './identifiers';
 export * from './raw-tables';
 export * from './identity';
 export * from './ops';
+export * from './dialect-probes';

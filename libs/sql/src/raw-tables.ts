@@ -59,9 +59,13 @@ export function insertRawRowsFromSql(
   const keyMatch = table.key
     .map((key) => `existing.${quote(key)} = typed.${quote(key)}`)
     .join(' and ');
+  // Repeats in the batch go: after the casts, or (where a JSON column cannot be compared)
+  // as the staged text, before them.
+  const textDistinct = !DIALECT_SQL[dialect].distinctOverJson && Object.values(table.columns).includes('json');
+  const from = textDistinct ? `(select distinct * from ${staging}) as incoming` : `${staging} as incoming`;
   return [
     ...insert,
-    `select distinct * from (select ${casts.map((c, i) => `${c} as ${quote(names[i] ?? '')}`).join(', ')} from ${staging} as incoming) as typed`,
+    `select ${textDistinct ? '' : 'distinct '}* from (select ${casts.map((c, i) => `${c} as ${quote(names[i] ?? '')}`).join(', ')} from ${from}) as typed`,
     `where not exists (select 1 from ${target} as existing where ${keyMatch})`,
   ].join('\n');
 }

@@ -149,7 +149,7 @@ class LoginDeadlineExceeded extends Error {}
 const NETWORK_ERRORS = ['NetworkError', 'RequestFailedError', 'UnexpectedContentError'];
 
 function loginFailure(error: unknown, options: SnowflakeWarehouseOptions, login: Login): WarehouseUnavailableError {
-  const said = redact(messageOf(error), login.secrets);
+  const said = redact(messageOf(error), login.secrets).replace(/\.+$/, '');
   const endpoint = describeEndpoint(options);
   if (error instanceof LoginDeadlineExceeded || (error instanceof Error && NETWORK_ERRORS.includes(error.name))) {
     const where = options.host ? 'SNOWFLAKE_ACCOUNT, SNOWFLAKE_HOST, SNOWFLAKE_PORT and SNOWFLAKE_PROTOCOL' : 'SNOWFLAKE_ACCOUNT (the account identifier, e.g. myorg-myaccount)';

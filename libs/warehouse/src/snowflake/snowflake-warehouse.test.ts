@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RawTableDefinition } from '@hcrm/core';
 import { findRepoRoot } from '@hcrm/config';
-import { rawTableName } from '@hcrm/sql';
+import { DIALECT_PROBES, rawTableName } from '@hcrm/sql';
 import { countRows, ensureRawTable, insertRawRows } from '../raw-landing';
 import { type Warehouse, WarehouseUnavailableError } from '../warehouse';
 import { type FakesnowServer, fakesnowAvailable, startFakesnow } from './fakesnow';
@@ -165,6 +165,17 @@ describe.skipIf(!available)('Snowflake warehouse (snowflake-sdk against fakesnow
       expect(await warehouse.query("select cast('9007199254740993' as bigint) as big, count(*) as n from \"ROUNDTRIP\".\"T\"")).toEqual([
         { big: '9007199254740993', n: 2 },
       ]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  it('gives every dialect probe its expected value', async () => {
+    const warehouse = await open();
+    try {
+      for (const probe of DIALECT_PROBES) {
+        expect(await warehouse.query(`select ${probe.sql('snowflake')} as v`), probe.name).toEqual([{ v: probe.expected }]);
+      }
     } finally {
       await warehouse.close();
     }
