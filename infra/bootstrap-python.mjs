@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Creates the project's Python virtualenv (dbt + dbt-duckdb + the Temporal CLI) from the
+// Creates the project's Python virtualenv (dbt and its adapters, fakesnow, the Temporal CLI) from the
 // pinned files beside this script. Idempotent: when the pins, the Python interpreter and the
 // venv are unchanged it only compares a stamp and returns.
 import { spawnSync } from 'node:child_process';
@@ -69,7 +69,7 @@ export function bootstrapPython(env = process.env, log = console.log) {
   if (binsPresent && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return dir;
 
   const started = Date.now();
-  log(`[setup] installing the Python toolchain (dbt, dbt-duckdb, temporal) into ${dir} ...`);
+  log(`[setup] installing the Python toolchain (dbt with its DuckDB, Snowflake and BigQuery adapters, fakesnow, temporal) into ${dir} ...`);
   if (!existsSync(join(dir, 'bin', 'python'))) {
     run(python, ['-m', 'venv', dir], `Creating the virtualenv with "${python} -m venv" (Debian: apt-get install python3-venv)`);
   }

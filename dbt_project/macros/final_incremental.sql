@@ -12,8 +12,12 @@
     built first), from the oldest latest-updated_at of the crm tables; every model and its
     post-hook read that table. -#}
 
+{#- One time for the whole dbt command (its start, UTC): every row a build writes carries the
+    same updated_at, and the post-hooks that delete older rows compare against it. The
+    warehouse's clock would not do: Snowflake and BigQuery give each statement its own time,
+    so a post-hook would find the rows its model just wrote older than itself. -#}
 {% macro final_updated_at() -%}
-cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }})
+cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
 {#- The latest updated_at of this model's table as a timestamp literal; none on a full build.

@@ -60,7 +60,7 @@
 {% macro hcrm_written_this_run(node, relation) -%}
     {%- set tags = node.get('tags') or [] -%}
     {%- if 'final' in tags -%}
-        {%- do return('select * from ' ~ relation ~ " where updated_at >= cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as " ~ dbt.type_timestamp() ~ ')') -%}
+        {%- do return('select * from ' ~ relation ~ ' where updated_at >= ' ~ final_updated_at()) -%}
     {%- endif -%}
     {%- if not pipeline_windows_enabled() or not (('raw' in tags) or ('source' in tags) or ('core' in tags)) -%}
         {%- do return(none) -%}

@@ -7,9 +7,8 @@ import { blockedSql, DIALECT_SQL, normalizeIdentifierSql } from '@hcrm/sql';
 import {
   bigQueryEmulatorBinary,
   fakesnowAvailable,
-  openBigQueryWarehouse,
   openDuckDbWarehouse,
-  openSnowflakeWarehouse,
+  openWarehouse,
   startBigQueryEmulator,
   startFakesnow,
   type Warehouse,
@@ -232,8 +231,9 @@ const SQL_TARGETS: SqlTarget[] = [
     ...(fakesnowAvailable(python) ? {} : { missing: `fakesnow is not installed in ${python}` }),
     async start() {
       const server = await startFakesnow({ python });
-      const warehouse = await openSnowflakeWarehouse(
-        { account: 'fake', user: 'fake', database: 'HCRM', host: server.host, port: server.port, protocol: 'http' },
+      const warehouse = await openWarehouse(
+        { kind: 'snowflake', account: 'fake', user: 'fake', database: 'HCRM', host: server.host, port: server.port, protocol: 'http' },
+        {},
         { SNOWFLAKE_PASSWORD: 'fake' },
       );
       return { warehouse, stop: async () => { await warehouse.close(); await server.stop(); } };
@@ -244,7 +244,7 @@ const SQL_TARGETS: SqlTarget[] = [
     ...(emulator ? {} : { missing: 'bigquery-emulator is not built (npm run setup builds it when Go is installed)' }),
     async start() {
       const running = await startBigQueryEmulator({ binary: emulator ?? '', projectId: 'hcrm-normalise' });
-      const warehouse = await openBigQueryWarehouse({ projectId: 'hcrm-normalise', apiEndpoint: running.apiEndpoint });
+      const warehouse = await openWarehouse({ kind: 'bigquery', projectId: 'hcrm-normalise', apiEndpoint: running.apiEndpoint });
       return { warehouse, stop: async () => { await warehouse.close(); await running.stop(); } };
     },
   },

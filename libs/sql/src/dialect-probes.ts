@@ -45,6 +45,22 @@ export const DIALECT_PROBES: readonly DialectProbe[] = [
     sql: (dialect) => DIALECT_SQL[dialect].isoText(DIALECT_SQL[dialect].minusMinutes(DIALECT_SQL[dialect].timestampLiteral('2024-01-03T06:30:00.123Z'), 10)),
     expected: '2024-01-03T06:20:00.123Z',
   },
+  {
+    name: 'isoText of an aggregate over a subquery (a watermark)',
+    sql: (dialect) => {
+      const d = DIALECT_SQL[dialect];
+      return d.isoText(`(select max(v) from (select ${d.timestampLiteral('2024-01-03T06:30:00.123Z')} as v union all select ${d.timestampLiteral('2024-01-02T00:00:00Z')}) as x)`);
+    },
+    expected: '2024-01-03T06:30:00.123Z',
+  },
+  {
+    name: 'timestampText of an aggregate over a subquery',
+    sql: (dialect) => {
+      const d = DIALECT_SQL[dialect];
+      return d.timestampText(`(select min(v) from (select ${d.textToTimestamp(d.literal('2024-01-03 06:30:00.123456'))} as v) as x)`);
+    },
+    expected: '2024-01-03 06:30:00.123456',
+  },
   { name: 'text type', sql: (dialect) => `cast(length('abcd') as ${DIALECT_SQL[dialect].text})`, expected: '4' },
   { name: 'bigint type', sql: (dialect) => `cast('42' as ${DIALECT_SQL[dialect].bigint})`, expected: 42 },
 ];

@@ -112,9 +112,11 @@ export const DIALECT_SQL: Record<Dialect, DialectSql> = {
     minusMinutes: (expr, minutes) => `dateadd(minute, -${minutes}, ${expr})`,
     now: `cast(convert_timezone('UTC', current_timestamp()) as timestamp_ntz)`,
     textToTimestamp: (expr) => `cast(convert_timezone('UTC', cast(${expr} as timestamp_tz)) as timestamp_ntz)`,
-    timestampText: (expr) => `to_varchar(${expr}, 'YYYY-MM-DD HH24:MI:SS.FF6')`,
-    // (The literal T and Z are appended rather than quoted in the format: fakesnow keeps the quotes.)
-    isoText: (expr) => `to_varchar(${expr}, 'YYYY-MM-DD') || 'T' || to_varchar(${expr}, 'HH24:MI:SS.FF3') || 'Z'`,
+    // The casts say the type where it is not plain (an aggregate of a subquery): fakesnow
+    // ignores the format otherwise. The literal T and Z are appended rather than quoted in the
+    // format, whose quotes fakesnow keeps.
+    timestampText: (expr) => `to_varchar(cast(${expr} as timestamp_ntz), 'YYYY-MM-DD HH24:MI:SS.FF6')`,
+    isoText: (expr) => `to_varchar(cast(${expr} as timestamp_ntz), 'YYYY-MM-DD') || 'T' || to_varchar(cast(${expr} as timestamp_ntz), 'HH24:MI:SS.FF3') || 'Z'`,
     textToJson: (expr) => `parse_json(${expr})`,
     unionDistinct: 'union',
     renameTable: (schema, from, to) => `alter table ${schema}.${from} rename to ${schema}.${to}`,

@@ -1,7 +1,5 @@
 import type { WarehouseSettings } from '@hcrm/config';
-import { openBigQueryWarehouse } from './bigquery/bigquery-warehouse';
 import { openDuckDbWarehouse } from './duckdb/duckdb-warehouse';
-import { openSnowflakeWarehouse } from './snowflake/snowflake-warehouse';
 import type { Warehouse } from './warehouse';
 
 export interface OpenWarehouseOptions {
@@ -31,9 +29,17 @@ export async function openWarehouse(
   switch (settings.kind) {
     case 'duckdb':
       return openDuckDbWarehouse({ path: settings.path, ...options });
-    case 'snowflake':
+    // The cloud drivers load only when used: a DuckDB process never pays for them.
+    case 'snowflake': {
+      // snowflake-sdk brings the AWS SDK (for S3 stages), which warns on every start that it
+      // will need Node 22 from 2027: noise on a worker's stderr. Node 20 is supported here.
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+      const { openSnowflakeWarehouse } = await import('./snowflake/snowflake-warehouse');
       return openSnowflakeWarehouse(settings, env);
-    case 'bigquery':
+    }
+    case 'bigquery': {
+      const { openBigQueryWarehouse } = await import('./bigquery/bigquery-warehouse');
       return openBigQueryWarehouse(settings, env);
+    }
   }
 }
