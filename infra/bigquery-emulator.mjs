@@ -6,7 +6,7 @@
 // throwaway module requires the emulator and `go build` compiles its command. Optional: without
 // Go, or when the build fails, set-up goes on and those tests skip, saying why.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,6 +38,12 @@ export function ensureBigQueryEmulator({ log = console.log, env = process.env } 
     return undefined;
   }
   if (existsSync(binary)) return binary;
+  // A build that failed is not tried on every test run (it can take minutes to fail).
+  const failed = `${binary}.failed`;
+  if (existsSync(failed)) {
+    log(`[setup] bigquery-emulator is not built (an earlier build failed: ${readFileSync(failed, 'utf8').trim()}); the BigQuery integration tests will skip. Delete ${failed} to try again.`);
+    return undefined;
+  }
   if (!goVersion(env)) {
     log(
       `[setup] go is not on PATH, so bigquery-emulator ${BIGQUERY_EMULATOR_VERSION} is not built and the BigQuery integration tests will skip (install Go 1.25+ and re-run setup to run them)`,
@@ -51,6 +57,8 @@ export function ensureBigQueryEmulator({ log = console.log, env = process.env } 
   } catch (error) {
     if (!(error instanceof BuildError)) throw error;
     log(`[setup] could not build bigquery-emulator, so the BigQuery integration tests will skip: ${error.message}`);
+    mkdirSync(dirname(failed), { recursive: true });
+    writeFileSync(failed, `${error.message}\n`);
     return undefined;
   }
   log(`[setup] bigquery-emulator ready in ${((Date.now() - started) / 1000).toFixed(0)} s: ${binary}`);

@@ -1,15 +1,12 @@
 #!/usr/bin/env node
 // One idempotent set-up step for a fresh clone or an existing checkout: npm packages (only when
-// package-lock.json changed since the last install), the Python toolchain, then the BigQuery
-// emulator for the BigQuery adapter's tests (optional: skipped, with the reason, without Go).
-// Fast when done.
+// package-lock.json changed since the last install), then the Python toolchain. Fast when done.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BootstrapError, bootstrapPython } from './bootstrap-python.mjs';
-import { ensureBigQueryEmulator } from './bigquery-emulator.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -47,5 +44,4 @@ try {
   if (error instanceof BootstrapError) fail(error.message);
   throw error;
 }
-ensureBigQueryEmulator({ log: console.log });
 console.log(`[setup] ready (${Date.now() - started} ms)`);

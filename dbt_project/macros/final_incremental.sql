@@ -45,7 +45,7 @@ cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_time
             {%- do latest.append("select cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ') as latest') -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- set oldest = run_query('select cast(min(latest) as varchar) from (' ~ latest | join(' union all ') ~ ') as tables').columns[0].values()[0] -%}
+    {%- set oldest = run_query('select cast(min(latest) as ' ~ dbt.type_string() ~ ') from (' ~ latest | join(' union all ') ~ ') as tables').columns[0].values()[0] -%}
     {{ return("cast('" ~ (oldest or '1900-01-01 00:00:00') ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
 {%- endmacro %}
 
@@ -57,11 +57,11 @@ cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_time
 select identifier_map.entity_id
 from {{ source('identity', entity ~ '_map') }} as identifier_map
 where identifier_map.run_id in ({{ runs }})
-union
+{{ union_distinct() }}
 select merges.absorbed_id
 from {{ source('identity', 'identity_merges') }} as merges
 where merges.entity_type = '{{ entity }}' and merges.merged_at > {{ since }}
-union
+{{ union_distinct() }}
 select identifier_map.entity_id
 from {{ source('identity', entity ~ '_observations') }} as observations
 inner join {{ source('identity', entity ~ '_map') }} as identifier_map
@@ -71,9 +71,9 @@ where observations.row_id in (
     select new_observations.row_id
     from {{ source('identity', entity ~ '_observations') }} as new_observations
     where new_observations.run_id in ({{ runs }})
-    union
+    {{ union_distinct() }}
     select row_id from {{ ref(entity ~ '_identifiers') }} where _ingested_at > {{ since }}
-    union
+    {{ union_distinct() }}
     select row_id from {{ ref(entity ~ '_traits') }} where _ingested_at > {{ since }}
 )
 {%- endmacro %}
@@ -203,12 +203,12 @@ where updated_at is null
 {%- if since is not none %}
 affected_persons as (
 {{ final_changed('person') }}
-union
+{{ union_distinct() }}
 {{ final_changed('membership_person') }}
 ),
 affected_groups as (
 {{ final_changed('group') }}
-union
+{{ union_distinct() }}
 {{ final_changed('membership_group') }}
 ),
 {%- endif -%}
@@ -234,7 +234,7 @@ where changed.run_id in (select run_id from {{ source('identity', 'identity_runs
 {#- Post-hook of crm.memberships: as final_delete_replaced, for links keyed by person and group. -#}
 {% macro final_delete_replaced_memberships() -%}
     {%- if is_incremental() -%}
-        {{ final_delete_older_rows('person_id in (' ~ final_changed('person') ~ ' union ' ~ final_changed('membership_person')
-            ~ ') or group_id in (' ~ final_changed('group') ~ ' union ' ~ final_changed('membership_group') ~ ')') }}
+        {{ final_delete_older_rows('person_id in (' ~ final_changed('person') ~ ' ' ~ union_distinct() ~ ' ' ~ final_changed('membership_person')
+            ~ ') or group_id in (' ~ final_changed('group') ~ ' ' ~ union_distinct() ~ ' ' ~ final_changed('membership_group') ~ ')') }}
     {%- endif -%}
 {%- endmacro %}

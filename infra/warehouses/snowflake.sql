@@ -38,3 +38,6 @@ create user if not exists hcrm_pipeline
   rsa_public_key = 'MIIBIjANBgkqh...replace-me...'
   comment = 'Headless CRM worker';
 grant role hcrm_pipeline to user hcrm_pipeline;
+-- Sessions in UTC, dbt's as well as the worker's (which sets it itself): text times without
+-- an offset are UTC throughout the pipeline, as on DuckDB.
+alter user hcrm_pipeline set timezone = 'UTC';

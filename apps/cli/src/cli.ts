@@ -171,7 +171,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   program
     .command('query')
-    .description('run read-only SQL against the warehouse and print the rows')
+    .description('run read-only SQL against the warehouse and print the rows (on Snowflake and BigQuery: one SELECT, WITH, SHOW, DESCRIBE or EXPLAIN, with schema-qualified names)')
     .argument('<sql>', 'the SQL to run, e.g. "select * from persons limit 10"')
     .option('--json', 'print the rows as a JSON array (for scripts)')
     .action(async (sql: string, options: { json?: boolean }) => {

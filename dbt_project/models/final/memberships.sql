@@ -18,7 +18,7 @@ observations as (
     {%- if since is not none %}
     where id in (
         {%- for entity, affected in [('person', 'affected_persons'), ('group', 'affected_groups')] %}
-        {% if not loop.first %}union{% endif %}
+        {% if not loop.first %}{{ union_distinct() }}{% endif %}
         select candidates.id
         from all_observations as candidates
         inner join {{ source('identity', entity ~ '_map') }} as affected_map

@@ -241,7 +241,7 @@ const SQL_TARGETS: SqlTarget[] = [
   },
   {
     dialect: 'bigquery',
-    ...(emulator ? {} : { missing: 'bigquery-emulator is not built (npm run setup builds it when Go is installed)' }),
+    ...(emulator ? {} : { missing: 'bigquery-emulator is not built (npm test builds it when Go is installed)' }),
     async start() {
       const running = await startBigQueryEmulator({ binary: emulator ?? '', projectId: 'hcrm-normalise' });
       const warehouse = await openWarehouse({ kind: 'bigquery', projectId: 'hcrm-normalise', apiEndpoint: running.apiEndpoint });

@@ -137,7 +137,7 @@ export async function iterateComponents(
     await warehouse.execute(labelRoundSql(entity));
     changed = (await scalar<number>(warehouse, countChangedLabelsSql(entity), 'changed')) ?? 0;
     const swap = swapLabelsSql(entity, warehouse.dialect);
-    if (DIALECT_SQL[warehouse.dialect].ddlInTransactions) await warehouse.transaction(() => runAll(warehouse, swap));
+    if (DIALECT_SQL[warehouse.dialect].transactionalDdl) await warehouse.transaction(() => runAll(warehouse, swap));
     else await runAll(warehouse, swap);
     rounds += 1;
     options.onRound?.(rounds, changed);

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { DbtNodeSummary, Materialization } from '@hcrm/core';
 import { readManifest, relationNames } from '@hcrm/dbt';
-import { createOpsTablesSql, MATERIALIZATIONS_TABLE, nowSql, quoteIdent } from '@hcrm/sql';
+import { createOpsTablesSql, DIALECT_SQL, MATERIALIZATIONS_TABLE, quoteIdent } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 
 /** The workflow execution of the running activity (or a placeholder outside one, in tests). */
@@ -20,12 +20,13 @@ export async function recordMaterializations(warehouse: Warehouse, rows: readonl
   if (!rows.length) return;
   for (const statement of createOpsTablesSql(warehouse.dialect)) await warehouse.execute(statement);
   const run = currentRun();
+  const d = DIALECT_SQL[warehouse.dialect];
   await warehouse.bulkInsert(
     ['run_id', 'workflow_id', 'asset', 'layer', 'kind', 'status', 'rows_written', 'seconds', 'check_name'],
     rows.map((m) => [run.runId, run.workflowId, m.asset, m.layer, m.kind, m.status, m.rows ?? null, m.seconds ?? null, m.check ?? null]),
     (staging) => `insert into ${MATERIALIZATIONS_TABLE}
-      select run_id, workflow_id, asset, layer, kind, status, cast(rows_written as bigint), cast(seconds as double),
-          ${nowSql(warehouse.dialect)}, check_name
+      select run_id, workflow_id, asset, layer, kind, status, cast(rows_written as ${d.bigint}), cast(seconds as ${d.double}),
+          ${d.now}, check_name
       from ${staging}`,
   );
 }

@@ -123,7 +123,7 @@ export function dbtWarehouseEnv(settings: WarehouseSettings): Record<string, str
   }
 }
 
-/** A one-line description for logs and `hcrm status`: never a secret. */
+/** A one-line description for `hcrm up` and logs: never a secret. */
 export function describeWarehouse(settings: WarehouseSettings): string {
   switch (settings.kind) {
     case 'duckdb':

@@ -44,10 +44,11 @@ export interface DialectSql {
   /** Renames a table in its schema. */
   renameTable(schema: string, from: string, to: string): string;
   /**
-   * Whether DDL may run inside a transaction. BigQuery refuses DDL on permanent tables in
-   * one; there a single `create or replace` is the atomic step instead.
+   * Whether DDL takes part in a transaction (DuckDB). Snowflake commits the open transaction
+   * at every DDL statement, and BigQuery refuses DDL on permanent tables inside one: there a
+   * single `create or replace` is the atomic step instead.
    */
-  ddlInTransactions: boolean;
+  transactionalDdl: boolean;
   /** Whether `select distinct` may cover a JSON column (BigQuery refuses it). */
   distinctOverJson: boolean;
 }
@@ -91,7 +92,7 @@ export const DIALECT_SQL: Record<Dialect, DialectSql> = {
     textToJson: (expr) => `cast(${expr} as json)`,
     unionDistinct: 'union',
     renameTable: (schema, from, to) => `alter table ${schema}.${from} rename to ${to}`,
-    ddlInTransactions: true,
+    transactionalDdl: true,
     distinctOverJson: true,
   },
   snowflake: {
@@ -120,8 +121,7 @@ export const DIALECT_SQL: Record<Dialect, DialectSql> = {
     textToJson: (expr) => `parse_json(${expr})`,
     unionDistinct: 'union',
     renameTable: (schema, from, to) => `alter table ${schema}.${from} rename to ${schema}.${to}`,
-    // Snowflake accepts it, but commits the open transaction first.
-    ddlInTransactions: true,
+    transactionalDdl: false,
     distinctOverJson: true,
   },
   bigquery: {
@@ -145,7 +145,7 @@ export const DIALECT_SQL: Record<Dialect, DialectSql> = {
     textToJson: (expr) => `parse_json(${expr})`,
     unionDistinct: 'union distinct',
     renameTable: (schema, from, to) => `alter table ${schema}.${from} rename to ${to}`,
-    ddlInTransactions: false,
+    transactionalDdl: false,
     distinctOverJson: false,
   },
 };

@@ -159,7 +159,8 @@ export function blockedSql(typeExpr: string, rawExpr: string, normalizedExpr: st
   const matches = (rule: { exact: string[]; regex: string[] }) => {
     const parts: string[] = [];
     for (const value of candidates) {
-      if (rule.exact.length) parts.push(`${value} in ${inList(rule.exact)}`);
+      // Values from hcrm.yml: written with the dialect's escaping (a backslash is data).
+      if (rule.exact.length) parts.push(`${value} in (${rule.exact.map(d.literal).join(', ')})`);
       for (const pattern of rule.regex) parts.push(d.regexContains(value, pattern));
     }
     return parts.length ? parts.join(' or ') : 'false';
@@ -167,7 +168,7 @@ export function blockedSql(typeExpr: string, rawExpr: string, normalizedExpr: st
   const branches = [`when ${rawExpr} is null or ${normalizedExpr} is null or ${normalizedExpr} = '' then true`];
   for (const [type, rule] of Object.entries(config.blockedValues)) {
     if (type === '*') continue;
-    branches.push(`when ${typeExpr} = ${sqlString(type)} and (${matches(rule)}) then true`);
+    branches.push(`when ${typeExpr} = ${d.literal(type)} and (${matches(rule)}) then true`);
   }
   const all = config.blockedValues['*'];
   if (all) branches.push(`when ${matches(all)} then true`);
@@ -427,13 +428,14 @@ export function countChangedLabelsSql(entity: EntityType): string {
 
 /**
  * The next labels become the labels: the round's table takes the old one's name (no copy).
- * Run the statements in one transaction where the dialect allows DDL in one, so a retry never
- * finds the labels missing. Elsewhere (BigQuery) one `create or replace` swaps them
- * atomically and the copy is dropped after; a retry in between copies the same rows again.
+ * Run the statements in one transaction where DDL is transactional, so a retry never finds
+ * the labels missing. Elsewhere (Snowflake, BigQuery) one `create or replace` copies them
+ * atomically and the round's table is dropped after; a retry in between starts its round by
+ * replacing that table anyway.
  */
 export function swapLabelsSql(entity: EntityType, dialect: Dialect): string[] {
   const d = DIALECT_SQL[dialect];
-  if (!d.ddlInTransactions) {
+  if (!d.transactionalDdl) {
     return [`create or replace table ${t(entity, 'cc_labels')} as select * from ${t(entity, 'cc_next')}`, `drop table ${t(entity, 'cc_next')}`];
   }
   return [`drop table ${t(entity, 'cc_labels')}`, d.renameTable(IDENTITY_SCHEMA, `${entity}_cc_next`, `${entity}_cc_labels`)];

@@ -1,6 +1,6 @@
 import type { HcrmConfig } from '@hcrm/config';
 import { ENTITY_TYPES, type EntityType } from '@hcrm/core';
-import { IDENTITY_SCHEMA, normalizeIdentifierSql, sqlString } from '@hcrm/sql';
+import { DIALECT_SQL, IDENTITY_SCHEMA, normalizeIdentifierSql } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 import { CliError } from '../errors';
 import { identifierLabel, pathTo, searchFrom, type ExplainEdge, type PathStep } from '../explain-paths';
@@ -84,7 +84,7 @@ async function locate(warehouse: Warehouse, config: HcrmConfig, target: string, 
   const type = target.slice(0, colon).trim().toLowerCase();
   const raw = target.slice(colon + 1);
   const [normalized] = await warehouse.query<{ value: string }>(
-    `select ${normalizeIdentifierSql(sqlString(type), sqlString(raw), warehouse.dialect, config.project.identity.phoneDefaultRegion)} as value`,
+    `select ${normalizeIdentifierSql(DIALECT_SQL[warehouse.dialect].literal(type), DIALECT_SQL[warehouse.dialect].literal(raw), warehouse.dialect, config.project.identity.phoneDefaultRegion)} as value`,
   );
   const value = normalized?.value ?? raw;
   const candidates = only ? [only] : [...ENTITY_TYPES];

@@ -33,6 +33,7 @@ export async function openWritableWarehouse(config: HcrmConfig): Promise<Warehou
 
 /** `hcrm query "<sql>"`: read-only SQL against the warehouse, as a table or `--json`. */
 export async function queryCommand(config: HcrmConfig, io: CliIo, sql: string, options: { json: boolean }): Promise<number> {
+  refuseWritesWithoutReadOnlyMode(config, sql);
   const warehouse = await openReadOnlyWarehouse(config);
   try {
     const rows = await warehouse.query(sql);
@@ -42,5 +43,22 @@ export async function queryCommand(config: HcrmConfig, io: CliIo, sql: string, o
     throw new CliError(`Query failed: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     await warehouse.close();
+  }
+}
+
+/** Statements that only read: what `hcrm query` runs where the warehouse has no read-only mode. */
+const READING_STATEMENT = /^\s*(\(\s*)*(select|with|show|describe|desc|explain)\b/i;
+
+/**
+ * DuckDB opens the file read-only for `hcrm query`. Snowflake and BigQuery have no such mode:
+ * the worker's credentials may write, so only reading statements (one of them) are run there.
+ */
+export function refuseWritesWithoutReadOnlyMode(config: HcrmConfig, sql: string): void {
+  if (config.warehouse.kind === 'duckdb') return;
+  const single = sql.trim().replace(/;\s*$/, '');
+  if (!READING_STATEMENT.test(single) || single.includes(';')) {
+    throw new CliError(
+      `On ${config.warehouse.kind}, \`hcrm query\` runs one SELECT, WITH, SHOW, DESCRIBE or EXPLAIN statement: its credentials could write (run other statements with the warehouse's own client).`,
+    );
   }
 }

@@ -10,7 +10,7 @@ export function emulatorBinaryOrWarn(what: string): string | undefined {
   const binary = bigQueryEmulatorBinary();
   if (!binary) {
     console.warn(
-      `${what}: skipped, no bigquery-emulator binary (run \`npm run setup\` with Go 1.25+ on PATH to build it into .tools/, or set HCRM_BIGQUERY_EMULATOR to one)`,
+      `${what}: skipped, no bigquery-emulator binary (run \`node infra/bigquery-emulator.mjs\` (or \`npm test\`) with Go 1.25+ on PATH to build it into .tools/, or set HCRM_BIGQUERY_EMULATOR to one)`,
     );
   }
   return binary;

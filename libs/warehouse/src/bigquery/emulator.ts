@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-/** Where infra/bigquery-emulator.mjs (run by `npm run setup`) builds the emulator. */
+/** Where infra/bigquery-emulator.mjs (run by `npm test`) builds the emulator. */
 const BUILT_BINARY = fileURLToPath(new URL('../../../../.tools/bigquery-emulator-v0.8.1/bigquery-emulator', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
