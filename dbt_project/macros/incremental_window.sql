@@ -12,7 +12,8 @@ where {{ pipeline_window_predicate(column, "'" ~ (source_name if source_name is 
 where {{ pipeline_window_upper_predicate(column, "'" ~ (source_name if source_name is not none else package_source_name()) ~ "'") }}
 {%- elif is_incremental() -%}
 where {{ column }} > (
-    select {{ dbt.dateadd('minute', -1 * var('hcrm_lookback_minutes'), 'coalesce(max(' ~ column ~ "), cast('1900-01-01' as " ~ dbt.type_timestamp() ~ '))') }}
+    {#- dbt.dateadd gives a DATETIME on BigQuery: cast back to the column's type. #}
+    select cast({{ dbt.dateadd('minute', -1 * var('hcrm_lookback_minutes'), 'coalesce(max(' ~ column ~ "), cast('1900-01-01' as " ~ dbt.type_timestamp() ~ '))') }} as {{ dbt.type_timestamp() }})
     from {{ this }}
     {%- if source_name is not none %}
     where source = '{{ source_name }}'

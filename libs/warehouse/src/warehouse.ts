@@ -40,6 +40,22 @@ export interface Warehouse {
   close(): Promise<void>;
 }
 
+/**
+ * Runs `work` between `begin transaction` and `commit` sent through `run`, rolling back when
+ * it throws: the transaction of the warehouses that take plain SQL for it.
+ */
+export async function inTransaction<T>(run: (sql: string) => Promise<unknown>, work: () => Promise<T>): Promise<T> {
+  await run('begin transaction');
+  try {
+    const result = await work();
+    await run('commit');
+    return result;
+  } catch (error) {
+    await run('rollback');
+    throw error;
+  }
+}
+
 /** The warehouse cannot be used at the moment, e.g. another process holds the DuckDB file. */
 export class WarehouseBusyError extends Error {
   override name = 'WarehouseBusyError';

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type JS } from '@duckdb/node-api';
 import {
+  inTransaction,
   type Row,
   type SqlValue,
   type Warehouse,
@@ -108,15 +109,7 @@ class DuckDbWarehouse implements Warehouse {
   }
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
-    await this.connection.run('begin transaction');
-    try {
-      const result = await work();
-      await this.connection.run('commit');
-      return result;
-    } catch (error) {
-      await this.connection.run('rollback');
-      throw error;
-    }
+    return inTransaction((sql) => this.connection.run(sql), work);
   }
 
   async tableExists(schema: string, table: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 import type { Connection } from 'snowflake-sdk';
 import { quoteIdent } from '@hcrm/sql';
-import type { Row, SqlValue, Warehouse } from '../warehouse';
+import { inTransaction, type Row, type SqlValue, type Warehouse } from '../warehouse';
 import { MAX_BINDS_PER_STATEMENT, connect, disconnect, loginFrom, run } from './snowflake-connection';
 import { normalizeRows } from './snowflake-values';
 
@@ -97,15 +97,7 @@ class SnowflakeWarehouse implements Warehouse {
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     await this.prepareStaging();
-    await this.run('begin transaction');
-    try {
-      const result = await work();
-      await this.run('commit');
-      return result;
-    } catch (error) {
-      await this.run('rollback');
-      throw error;
-    }
+    return inTransaction((sql) => this.run(sql), work);
   }
 
   async tableExists(schema: string, table: string): Promise<boolean> {
