@@ -1,11 +1,10 @@
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { RetryState } from '@temporalio/common';
 import type { HcrmConfig } from '@hcrm/config';
 import { DEFAULT_GENERATE_OPTIONS, generateInto, measureQuality } from '@hcrm/generator';
 import { registeredSources } from '@hcrm/pipeline';
-import { fakesnowAvailable, openWarehouse, startFakesnow } from '@hcrm/warehouse';
+import { fakesnowAvailable, freeLocalPorts, openWarehouse, startFakesnow } from '@hcrm/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryWarehouse, repoRoot, startPipelineStack, type PipelineStack } from './helpers';
 
@@ -118,16 +117,6 @@ describe.skipIf(!available)('the same input through DuckDB and Snowflake (fakesn
   });
 });
 
-/** A port on 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 /** The failure of the run's first activity, which Temporal did not retry; its type and message. */
 async function firstActivityFailure(stack: PipelineStack, workflowId: string): Promise<ApplicationFailure> {
   const outcome = await stack.run(workflowId, { landDemoData: false }).catch((error: unknown) => error);
@@ -157,7 +146,7 @@ describe.skipIf(!available)('a Snowflake warehouse that cannot be used', () => {
     const guarded = await startFakesnow({ python, password: 'the-real-one' });
     process.env.SNOWFLAKE_PASSWORD = 'a-wrong-one';
     const wrongPassword = await startPipelineStack({ env: snowflakeEnv(guarded.host, guarded.port) });
-    const unreachable = await startPipelineStack({ env: snowflakeEnv('127.0.0.1', await closedPort()) });
+    const unreachable = await startPipelineStack({ env: snowflakeEnv('127.0.0.1', (await freeLocalPorts(1))[0] ?? 0) });
     try {
       const refused = await firstActivityFailure(wrongPassword, 'wrong-password');
       expect(refused.nonRetryable).toBe(true);

@@ -63,8 +63,14 @@ function checked(name: string): string {
 }
 
 const iso = (value: string) => value.replace('T', ' ').replace('Z', '');
-/** Standard SQL: only the quote is doubled (DuckDB reads backslashes as themselves). */
-const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
+/**
+ * A standard SQL string literal: only the quote is doubled (DuckDB reads backslashes as
+ * themselves). For values that hold no backslash (ids, names, types); text that may is
+ * written with its dialect's `literal`.
+ */
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
 /** Snowflake: backslashes escape, quotes double. */
 const snowflakeLiteral = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 /** BigQuery: backslashes escape, and so do quotes (a doubled quote is two literals). */
@@ -79,11 +85,11 @@ export const DIALECT_SQL: Record<Dialect, DialectSql> = {
     boolean: 'boolean',
     timestamp: 'timestamp',
     json: 'json',
-    literal,
-    regexContains: (expr, pattern) => `regexp_matches(${expr}, ${literal(pattern)})`,
-    regexReplaceAll: (expr, pattern, replacement) => `regexp_replace(${expr}, ${literal(pattern)}, ${literal(replacement)}, 'g')`,
+    literal: sqlString,
+    regexContains: (expr, pattern) => `regexp_matches(${expr}, ${sqlString(pattern)})`,
+    regexReplaceAll: (expr, pattern, replacement) => `regexp_replace(${expr}, ${sqlString(pattern)}, ${sqlString(replacement)}, 'g')`,
     md5Hex: (expr) => `md5(${expr})`,
-    timestampLiteral: (value) => `cast(${literal(iso(value))} as timestamp)`,
+    timestampLiteral: (value) => `cast(${sqlString(iso(value))} as timestamp)`,
     minusMinutes: (expr, minutes) => `(${expr} - interval '${minutes} minutes')`,
     now: `cast(timezone('UTC', current_timestamp) as timestamp)`,
     textToTimestamp: (expr) => `timezone('UTC', cast(${expr} as timestamptz))`,
@@ -109,7 +115,7 @@ export const DIALECT_SQL: Record<Dialect, DialectSql> = {
     regexContains: (expr, pattern) => `regexp_instr(${expr}, ${snowflakeLiteral(pattern)}) > 0`,
     regexReplaceAll: (expr, pattern, replacement) => `regexp_replace(${expr}, ${snowflakeLiteral(pattern)}, ${snowflakeLiteral(replacement)})`,
     md5Hex: (expr) => `md5(${expr})`,
-    timestampLiteral: (value) => `cast(${literal(iso(value))} as timestamp_ntz)`,
+    timestampLiteral: (value) => `cast(${sqlString(iso(value))} as timestamp_ntz)`,
     minusMinutes: (expr, minutes) => `dateadd(minute, -${minutes}, ${expr})`,
     now: `cast(convert_timezone('UTC', current_timestamp()) as timestamp_ntz)`,
     textToTimestamp: (expr) => `cast(convert_timezone('UTC', cast(${expr} as timestamp_tz)) as timestamp_ntz)`,
@@ -136,7 +142,7 @@ export const DIALECT_SQL: Record<Dialect, DialectSql> = {
     regexContains: (expr, pattern) => `regexp_contains(${expr}, ${bigqueryLiteral(pattern)})`,
     regexReplaceAll: (expr, pattern, replacement) => `regexp_replace(${expr}, ${bigqueryLiteral(pattern)}, ${bigqueryLiteral(replacement)})`,
     md5Hex: (expr) => `to_hex(md5(${expr}))`,
-    timestampLiteral: (value) => `timestamp(${literal(iso(value))})`,
+    timestampLiteral: (value) => `timestamp(${sqlString(iso(value))})`,
     minusMinutes: (expr, minutes) => `timestamp_sub(${expr}, interval ${minutes} minute)`,
     now: 'current_timestamp()',
     textToTimestamp: (expr) => `timestamp(${expr})`,

@@ -7,7 +7,7 @@ import {
   type EntityIdentityConfig,
   type EntityType,
 } from '@hcrm/core';
-import { DIALECT_SQL, type DialectSql } from './dialects';
+import { DIALECT_SQL, sqlString, type DialectSql } from './dialects';
 
 /**
  * SQL of identity resolution (docs/identity.md). The identity activities run these
@@ -44,11 +44,6 @@ export function nowSql(dialect: Dialect): string {
 /** A timestamp literal (UTC) from an ISO time, in the dialect. */
 export function timestampSql(dialect: Dialect, iso: string): string {
   return DIALECT_SQL[dialect].timestampLiteral(iso);
-}
-
-/** A SQL string literal. */
-export function sqlString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
 }
 
 function t(entity: EntityType, name: string): string {

@@ -1,6 +1,6 @@
 import type { Dialect, SourceWindow } from '@hcrm/core';
-import { DIALECT_SQL } from './dialects';
-import { sqlString, timestampSql } from './identity';
+import { DIALECT_SQL, sqlString } from './dialects';
+import { timestampSql } from './identity';
 
 /**
  * The pipeline's operational tables (schema `ops`): the windows the current run's dbt models

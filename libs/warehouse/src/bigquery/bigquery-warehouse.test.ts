@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import type { RawTableDefinition } from '@hcrm/core';
 import { DIALECT_PROBES, rawTableName } from '@hcrm/sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { type Warehouse, WarehouseUnavailableError } from '../warehouse';
 import { openBigQueryWarehouse } from './bigquery-warehouse';
 import { type RunningBigQueryEmulator, startBigQueryEmulator } from './emulator';
 import { createDatasets, emulatorBinaryOrWarn, tableNames } from './emulator-testing';
+import { freeLocalPorts } from '../local-ports';
 import { STAGING_DATASET, insertValuesStatements } from './staging';
 
 const PROJECT = 'hcrm-test';
@@ -14,7 +14,7 @@ const binary = emulatorBinaryOrWarn('BigQuery warehouse tests against bigquery-e
 
 describe('BigQuery warehouse, opening', () => {
   it('fails fast and plainly when the endpoint does not answer', async () => {
-    const port = await closedPort();
+    const [port] = await freeLocalPorts(1);
     const started = Date.now();
     const attempt = openBigQueryWarehouse({ projectId: PROJECT, apiEndpoint: `http://127.0.0.1:${port}` }, {});
     await expect(attempt).rejects.toThrow(WarehouseUnavailableError);
@@ -161,13 +161,3 @@ describe.skipIf(!binary)('BigQuery warehouse against bigquery-emulator', () => {
     expect(await warehouse.query('select count(*) as n from t.atomic')).toEqual([{ n: 0 }]);
   });
 });
-
-/** A local port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no local port');
-  return address.port;
-}

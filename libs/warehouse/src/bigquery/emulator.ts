@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freeLocalPorts } from '../local-ports';
 
 /** Where infra/bigquery-emulator.mjs (run by `npm test`) builds the emulator. */
 const BUILT_BINARY = fileURLToPath(new URL('../../../../.tools/bigquery-emulator-v0.8.1/bigquery-emulator', import.meta.url));
@@ -29,7 +29,7 @@ export function bigQueryEmulatorBinary(env: Record<string, string | undefined> =
  * answers. The emulator keeps everything in memory: stopping it drops every dataset.
  */
 export async function startBigQueryEmulator(options: { binary: string; projectId: string }): Promise<RunningBigQueryEmulator> {
-  const [port, grpcPort] = await freePorts(2);
+  const [port, grpcPort] = await freeLocalPorts(2);
   const child = spawn(
     options.binary,
     [`--project=${options.projectId}`, '--host=127.0.0.1', `--port=${port}`, `--grpc-port=${grpcPort}`, '--log-level=error'],
@@ -63,19 +63,6 @@ export async function startBigQueryEmulator(options: { binary: string; projectId
     throw error;
   }
   return { apiEndpoint, stop };
-}
-
-/** Distinct free local ports: each bound at once by the system, then released. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer());
-  await Promise.all(servers.map((server) => new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))));
-  const ports = servers.map((server) => {
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('could not find a free local port');
-    return address.port;
-  });
-  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  return ports;
 }
 
 async function waitUntilAnswering(url: string, gone: () => string | undefined, stderr: () => string): Promise<void> {

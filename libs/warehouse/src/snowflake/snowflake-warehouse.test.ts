@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RawTableDefinition } from '@hcrm/core';
 import { findRepoRoot } from '@hcrm/config';
 import { DIALECT_PROBES, rawTableName } from '@hcrm/sql';
+import { freeLocalPorts } from '../local-ports';
 import { countRows, ensureRawTable, insertRawRows } from '../raw-landing';
 import { type Warehouse, WarehouseUnavailableError } from '../warehouse';
 import { type FakesnowServer, fakesnowAvailable, startFakesnow } from './fakesnow';
@@ -24,15 +25,6 @@ if (!available) {
 
 /** The password the test server accepts; any other gets Snowflake's answer to a wrong one. */
 const PASSWORD = 'fake-secret-1';
-
-/** A port on 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function expectUnavailable(opening: Promise<Warehouse>): Promise<WarehouseUnavailableError> {
   const error = await opening.then(
@@ -73,7 +65,7 @@ describe('Snowflake warehouse: credentials and reachability (no server)', () => 
   });
 
   it('fails within seconds when the endpoint is unreachable, naming the endpoint and the settings', async () => {
-    const port = await closedPort();
+    const [port] = await freeLocalPorts(1);
     const started = Date.now();
     const error = await expectUnavailable(
       openSnowflakeWarehouse(
