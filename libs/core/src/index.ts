@@ -6,3 +6,4 @@ export * from './identity';
 export * from './orchestration';
 export * from './assets';
 export * from './random';
+export * from './catalog';

@@ -1,3 +1,5 @@
+import { SCHEMAS } from './catalog';
+
 /** Column types a raw table may declare; each warehouse adapter maps them to its own types. */
 export type RawColumnType = 'string' | 'integer' | 'double' | 'boolean' | 'timestamp' | 'json';
 
@@ -29,7 +31,7 @@ export const SOURCE_INTERFACES = [
 export type SourceInterface = (typeof SOURCE_INTERFACES)[number];
 
 /** Schema of the landed raw tables (the loader's side of the contract). */
-export const RAW_SCHEMA = 'raw';
+export const RAW_SCHEMA = SCHEMAS.raw;
 
 /**
  * A data source, declared once in its Nx lib under `libs/sources/<name>`; the pipeline,
