@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveIdentityBatch } from '@hcrm/activities';
-import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '@hcrm/core';
+import { DEFAULT_IDENTITY_CONFIG, identityTable, type IdentityConfig } from '@hcrm/core';
 import { openDuckDbWarehouse, type Warehouse } from '@hcrm/warehouse';
 import { repoRoot, writeResults } from './results';
 
@@ -64,7 +64,7 @@ async function runMode(which: string, path: string): Promise<void> {
   if (which === 'ours') {
     const applied = await resolveIdentityBatch(warehouse, CONFIG, 'person', 'bench');
     extra = { rounds: applied?.iterations, entities: applied?.newEntities };
-    await warehouse.execute(`create table bench_labels as select identifier_value, entity_id as label from identity.person_map`);
+    await warehouse.execute(`create table bench_labels as select identifier_value, entity_id as label from ${identityTable('person', 'map')}`);
   } else {
     // The usual dbt-package approach: edges within a record, then a recursive walk of at most
     // 5 hops from every identifier; each identifier takes the smallest identifier it reached.

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { dbtWarehouseEnv, type HcrmConfig } from '@hcrm/config';
-import { dbtSourceList, type Materialization, type WatermarkMap, type DbtLayerResult, type Layer, type PipelineActivities, type RegisteredSource, type TableCount } from '@hcrm/core';
+import { dbtSourceList, REPORTED_FINAL_TABLES, SCHEMAS, type Materialization, type WatermarkMap, type DbtLayerResult, type Layer, type PipelineActivities, type RegisteredSource, type TableCount } from '@hcrm/core';
 import { DbtError, ensureDbtDeps, type DbtSession, problemNodes, runDbt, runResultsInvocation } from '@hcrm/dbt';
 import { qualifiedName } from '@hcrm/sql';
 import { countRows, ensureRawTable, WarehouseUnavailableError, type Warehouse } from '@hcrm/warehouse';
@@ -18,10 +18,6 @@ import {
   writeWindows,
   type ExecutionLiveness,
 } from './orchestration';
-
-/** The final tables a run reports on, in the order they are printed (schema `final`). */
-export const FINAL_TABLES = ['persons', 'groups', 'memberships', 'identity_merges'] as const;
-export const FINAL_SCHEMA = 'crm';
 
 export interface ActivityDependencies {
   config: HcrmConfig;
@@ -179,9 +175,9 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
     async summarizeFinalTables(): Promise<TableCount[]> {
       return withWarehouse(async (warehouse) => {
         const counts: TableCount[] = [];
-        for (const table of FINAL_TABLES) {
-          const exists = await warehouse.tableExists(FINAL_SCHEMA, table);
-          counts.push({ table, rows: exists ? await countRows(warehouse, qualifiedName(FINAL_SCHEMA, table, warehouse.dialect)) : 0 });
+        for (const table of REPORTED_FINAL_TABLES) {
+          const exists = await warehouse.tableExists(SCHEMAS.crm, table);
+          counts.push({ table, rows: exists ? await countRows(warehouse, qualifiedName(SCHEMAS.crm, table, warehouse.dialect)) : 0 });
         }
         return counts;
       });

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
-import type { DbtNodeSummary, Materialization } from '@hcrm/core';
+import { OPS_TABLES, type DbtNodeSummary, type Materialization } from '@hcrm/core';
 import { readManifest, relationNames } from '@hcrm/dbt';
-import { createOpsTablesSql, DIALECT_SQL, MATERIALIZATIONS_TABLE, quoteIdent } from '@hcrm/sql';
+import { createOpsTablesSql, DIALECT_SQL, quoteIdent } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 
 /** The workflow execution of the running activity (or a placeholder outside one, in tests). */
@@ -24,7 +24,7 @@ export async function recordMaterializations(warehouse: Warehouse, rows: readonl
   await warehouse.bulkInsert(
     ['run_id', 'workflow_id', 'asset', 'layer', 'kind', 'status', 'rows_written', 'seconds', 'check_name'],
     rows.map((m) => [run.runId, run.workflowId, m.asset, m.layer, m.kind, m.status, m.rows ?? null, m.seconds ?? null, m.check ?? null]),
-    (staging) => `insert into ${MATERIALIZATIONS_TABLE}
+    (staging) => `insert into ${OPS_TABLES.materializations}
       select run_id, workflow_id, asset, layer, kind, status, cast(rows_written as ${d.bigint}), cast(seconds as ${d.double}),
           ${d.now}, check_name
       from ${staging}`,

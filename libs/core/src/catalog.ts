@@ -1,4 +1,4 @@
-import type { EntityType } from './identity';
+import { ENTITY_TYPES, type EntityType } from './identity';
 import type { Layer } from './layers';
 
 /**
@@ -72,6 +72,27 @@ export function identityTable(entity: EntityType, name: IdentityEntityTable): st
 /** `identity.<name>` for a table both entity types share. */
 export function sharedIdentityTable(name: IdentitySharedTable): string {
   return `${SCHEMAS.identity}.${name}`;
+}
+
+/**
+ * The identity tables a run leaves behind, per entity type and then shared (not the staging
+ * tables of a batch): the identity layer's assets, and all the final models may read as the
+ * dbt source `identity`.
+ */
+export const PERSISTED_IDENTITY_TABLES: readonly string[] = [
+  ...ENTITY_TYPES.flatMap((entity) => IDENTITY_ENTITY_TABLES.map((name) => identityTable(entity, name))),
+  ...IDENTITY_SHARED_TABLES.map(sharedIdentityTable),
+];
+
+/**
+ * A catalogued `schema.table` as its two parts, for `Warehouse.tableExists`.
+ *
+ * @example
+ *   warehouse.tableExists(...schemaAndTable(OPS_TABLES.lock))  // ('ops', 'warehouse_lock')
+ */
+export function schemaAndTable(name: string): [schema: string, table: string] {
+  const dot = name.indexOf('.');
+  return [name.slice(0, dot), name.slice(dot + 1)];
 }
 
 /** The operational tables (schema `ops`) the SQL activities write; dbt writes `ops.crm_changed_entities`. */

@@ -1,3 +1,4 @@
+import { identityTable, sharedIdentityTable, type EntityType } from '@hcrm/core';
 import { normalizeIdentifierSql } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 import { TRUTH_TABLE } from './load';
@@ -97,11 +98,11 @@ export async function measureQuality(warehouse: Warehouse, entityType: 'person' 
 }
 
 /** The edges joining the true entities inside one resolved entity: which identifiers bridged them. */
-async function overMergeCause(warehouse: Warehouse, entityType: string, entityId: string): Promise<string> {
+async function overMergeCause(warehouse: Warehouse, entityType: EntityType, entityId: string): Promise<string> {
   const [bridge] = await warehouse.query<{ a: string; b: string }>(
     `select edges.a_type || ':' || edges.a_value as a, edges.b_type || ':' || edges.b_value as b
-     from identity.${entityType}_edges as edges
-     inner join identity.${entityType}_map as map on map.identifier_type = edges.a_type and map.identifier_value = edges.a_value
+     from ${identityTable(entityType, 'edges')} as edges
+     inner join ${identityTable(entityType, 'map')} as map on map.identifier_type = edges.a_type and map.identifier_value = edges.a_value
      inner join quality_joined as ta on ta.identifier_type = edges.a_type and ta.identifier_value = edges.a_value
      inner join quality_joined as tb on tb.identifier_type = edges.b_type and tb.identifier_value = edges.b_value
      where map.entity_id = ? and edges.status = 'active' and ta.true_id <> tb.true_id
@@ -114,7 +115,7 @@ async function overMergeCause(warehouse: Warehouse, entityType: string, entityId
 
 async function underMergeCause(warehouse: Warehouse, entityType: string, trueId: string): Promise<string> {
   const [refused] = await warehouse.query<{ detail: string }>(
-    `select q.detail from identity.identity_quarantine as q
+    `select q.detail from ${sharedIdentityTable('identity_quarantine')} as q
      inner join quality_joined as t on t.identifier_type = q.identifier_type and t.identifier_value = q.identifier_value
      where q.entity_type = ? and q.reason = 'limit' and t.true_id = ? limit 1`,
     [entityType, trueId],

@@ -1,24 +1,24 @@
-import type { Dialect, SourceWindow } from '@hcrm/core';
+import { OPS_TABLES, SCHEMAS, type Dialect, type SourceWindow } from '@hcrm/core';
 import { DIALECT_SQL, sqlString } from './dialects';
 import { timestampSql } from './identity';
 
 /**
- * The pipeline's operational tables (schema `ops`): the windows the current run's dbt models
- * read (`pipeline_windows`), the warehouse lock (`warehouse_lock`), and the asset
- * materializations (`materializations`).
+ * SQL of the pipeline's operational tables (schema `ops`, named in the table catalog's
+ * OPS_TABLES): the windows the current run's dbt models read, the warehouse lock, and the
+ * asset materializations. The three names below are the catalog's, for the importers that
+ * still use them (the lock and windows activities, `hcrm status`); new code imports OPS_TABLES.
  */
-export const OPS_SCHEMA = 'ops';
-export const WINDOWS_TABLE = `${OPS_SCHEMA}.pipeline_windows`;
-export const LOCK_TABLE = `${OPS_SCHEMA}.warehouse_lock`;
-export const MATERIALIZATIONS_TABLE = `${OPS_SCHEMA}.materializations`;
+export const OPS_SCHEMA = SCHEMAS.ops;
+export const WINDOWS_TABLE = OPS_TABLES.windows;
+export const LOCK_TABLE = OPS_TABLES.lock;
 
 export function createOpsTablesSql(dialect: Dialect): string[] {
   const d = DIALECT_SQL[dialect];
   return [
-    `create schema if not exists ${OPS_SCHEMA}`,
-    `create table if not exists ${WINDOWS_TABLE} (source ${d.text}, lower_bound ${d.timestamp}, upper_bound ${d.timestamp}, run_id ${d.text})`,
-    `create table if not exists ${LOCK_TABLE} (lock_name ${d.text}, owner_workflow_id ${d.text}, owner_run_id ${d.text}, purpose ${d.text}, acquired_at ${d.timestamp})`,
-    `create table if not exists ${MATERIALIZATIONS_TABLE} (run_id ${d.text}, workflow_id ${d.text}, asset ${d.text}, layer ${d.text}, kind ${d.text}, status ${d.text}, rows_written ${d.bigint}, seconds ${d.double}, materialized_at ${d.timestamp}, check_name ${d.text})`,
+    `create schema if not exists ${SCHEMAS.ops}`,
+    `create table if not exists ${OPS_TABLES.windows} (source ${d.text}, lower_bound ${d.timestamp}, upper_bound ${d.timestamp}, run_id ${d.text})`,
+    `create table if not exists ${OPS_TABLES.lock} (lock_name ${d.text}, owner_workflow_id ${d.text}, owner_run_id ${d.text}, purpose ${d.text}, acquired_at ${d.timestamp})`,
+    `create table if not exists ${OPS_TABLES.materializations} (run_id ${d.text}, workflow_id ${d.text}, asset ${d.text}, layer ${d.text}, kind ${d.text}, status ${d.text}, rows_written ${d.bigint}, seconds ${d.double}, materialized_at ${d.timestamp}, check_name ${d.text})`,
   ];
 }
 
@@ -32,12 +32,12 @@ function timestampOrNull(dialect: Dialect, iso: string | undefined, minusMinutes
  * by the lookback. dbt models of sources without a row read nothing (docs/orchestration.md).
  */
 export function replaceWindowsSql(dialect: Dialect, windows: readonly SourceWindow[], lookbackMinutes: number, runId: string): string[] {
-  const statements = [`delete from ${WINDOWS_TABLE} where true`];
+  const statements = [`delete from ${OPS_TABLES.windows} where true`];
   if (windows.length) {
     const rows = windows.map(
       (w) => `(${sqlString(w.source)}, ${timestampOrNull(dialect, w.from, lookbackMinutes)}, ${timestampOrNull(dialect, w.to)}, ${sqlString(runId)})`,
     );
-    statements.push(`insert into ${WINDOWS_TABLE} values ${rows.join(', ')}`);
+    statements.push(`insert into ${OPS_TABLES.windows} values ${rows.join(', ')}`);
   }
   return statements;
 }

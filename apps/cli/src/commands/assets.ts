@@ -1,7 +1,7 @@
 import type { HcrmConfig } from '@hcrm/config';
-import { LAYERS } from '@hcrm/core';
+import { LAYERS, OPS_TABLES, schemaAndTable } from '@hcrm/core';
 import { assetGraph, downstreamOf, readManifest, upstreamOf, type AssetNode } from '@hcrm/dbt';
-import { MATERIALIZATIONS_TABLE, nowSql, OPS_SCHEMA } from '@hcrm/sql';
+import { nowSql } from '@hcrm/sql';
 import { CliError } from '../errors';
 import { formatTable } from '../format';
 import type { CliIo } from '../io';
@@ -110,12 +110,12 @@ export async function assetsCommand(config: HcrmConfig, io: CliIo, name: string 
 async function readMaterializations(config: HcrmConfig): Promise<{ last: Map<string, LastMaterialization>; checks: CheckResult[]; now: number }> {
   const warehouse = await openReadOnlyWarehouse(config);
   try {
-    if (!(await warehouse.tableExists(OPS_SCHEMA, 'materializations'))) return { last: new Map(), checks: [], now: Date.now() };
+    if (!(await warehouse.tableExists(...schemaAndTable(OPS_TABLES.materializations)))) return { last: new Map(), checks: [], now: Date.now() };
     const last = await warehouse.query<LastMaterialization>(
       `select asset, status, rows_written, seconds, cast(materialized_at as varchar) as materialized_at, workflow_id
       from (
           select *, row_number() over (partition by asset order by materialized_at desc) as recency
-          from ${MATERIALIZATIONS_TABLE} where kind <> 'check'
+          from ${OPS_TABLES.materializations} where kind <> 'check'
       ) as ranked
       where recency = 1`,
     );
@@ -123,7 +123,7 @@ async function readMaterializations(config: HcrmConfig): Promise<{ last: Map<str
       `select asset, check_name, status, rows_written
       from (
           select *, row_number() over (partition by asset, check_name order by materialized_at desc) as recency
-          from ${MATERIALIZATIONS_TABLE} where kind = 'check'
+          from ${OPS_TABLES.materializations} where kind = 'check'
       ) as ranked
       where recency = 1
       order by asset, check_name`,

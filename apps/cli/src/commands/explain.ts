@@ -1,6 +1,6 @@
 import type { HcrmConfig } from '@hcrm/config';
-import { ENTITY_TYPES, type EntityType } from '@hcrm/core';
-import { DIALECT_SQL, IDENTITY_SCHEMA, normalizeIdentifierSql } from '@hcrm/sql';
+import { ENTITY_TYPES, identityTable, schemaAndTable, sharedIdentityTable, type EntityType, type IdentityEntityTable } from '@hcrm/core';
+import { DIALECT_SQL, normalizeIdentifierSql } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 import { CliError } from '../errors';
 import { identifierLabel, pathTo, searchFrom, type ExplainEdge, type PathStep } from '../explain-paths';
@@ -37,7 +37,7 @@ type IdentifierRow = {
 export async function explainCommand(config: HcrmConfig, io: CliIo, target: string, options: ExplainOptions): Promise<number> {
   const warehouse = await openReadOnlyWarehouse(config);
   try {
-    if (!(await warehouse.tableExists(IDENTITY_SCHEMA, 'person_map'))) {
+    if (!(await warehouse.tableExists(...schemaAndTable(identityTable('person', 'map'))))) {
       throw new CliError('Nothing is resolved yet: run `npx hcrm run` first.');
     }
     const found = await locate(warehouse, config, target.trim(), options.entity);
@@ -65,10 +65,10 @@ async function locate(warehouse: Warehouse, config: HcrmConfig, target: string, 
     let note: string | undefined;
     // An absorbed id points at its survivor (possibly through several merges).
     for (let hops = 0; hops < 1000; hops += 1) {
-      const live = await warehouse.query(`select 1 from ${IDENTITY_SCHEMA}.${entityType}_entities where entity_id = ?`, [entityId]);
+      const live = await warehouse.query(`select 1 from ${identityTable(entityType, 'entities')} where entity_id = ?`, [entityId]);
       if (live.length) return { entityType, entityId, note };
       const [merge] = await warehouse.query<{ surviving_id: string; merged_at: string; run_id: string }>(
-        `select surviving_id, cast(merged_at as varchar) as merged_at, run_id from ${IDENTITY_SCHEMA}.identity_merges where absorbed_id = ?`,
+        `select surviving_id, cast(merged_at as varchar) as merged_at, run_id from ${sharedIdentityTable('identity_merges')} where absorbed_id = ?`,
         [entityId],
       );
       if (!merge) break;
@@ -90,14 +90,14 @@ async function locate(warehouse: Warehouse, config: HcrmConfig, target: string, 
   const candidates = only ? [only] : [...ENTITY_TYPES];
   for (const entityType of candidates) {
     const [row] = await warehouse.query<{ entity_id: string }>(
-      `select entity_id from ${IDENTITY_SCHEMA}.${entityType}_map where identifier_type = ? and identifier_value = ?`,
+      `select entity_id from ${identityTable(entityType, 'map')} where identifier_type = ? and identifier_value = ?`,
       [type, value],
     );
     if (row) return { entityType, entityId: row.entity_id, root: identifierLabel(type, value) };
   }
   for (const entityType of candidates) {
     const [blocked] = await warehouse.query(
-      `select 1 from ${IDENTITY_SCHEMA}.${entityType}_observations as obs
+      `select 1 from ${identityTable(entityType, 'observations')} as obs
       where obs.blocked and obs.identifier_type = ?
           and (lower(trim(obs.raw_value)) = lower(trim(?))
               or ${normalizeIdentifierSql('obs.identifier_type', 'obs.raw_value', warehouse.dialect, config.project.identity.phoneDefaultRegion)} = ?)
@@ -105,7 +105,7 @@ async function locate(warehouse: Warehouse, config: HcrmConfig, target: string, 
       [type, raw, value],
     );
     if (blocked) {
-      throw new CliError(`${type}:${raw} is a blocked ${type} value: it links nothing (see identity.identity_quarantine and hcrm.yml blocked_values).`);
+      throw new CliError(`${type}:${raw} is a blocked ${type} value: it links nothing (see ${sharedIdentityTable('identity_quarantine')} and hcrm.yml blocked_values).`);
     }
   }
   const shown = value === raw ? `${type}:${raw}` : `${type}:${raw} (normalised: ${value})`;
@@ -123,9 +123,10 @@ export interface ExplainReport {
 }
 
 async function explainEntity(warehouse: Warehouse, entityType: EntityType, entityId: string, root?: string): Promise<ExplainReport> {
-  const s = IDENTITY_SCHEMA;
+  const table = (name: IdentityEntityTable) => identityTable(entityType, name);
+  const [mergeLog, quarantine] = [sharedIdentityTable('identity_merges'), sharedIdentityTable('identity_quarantine')];
   const [entity] = await warehouse.query<{ seed_type: string; seed_value: string }>(
-    `select seed_type, seed_value from ${s}.${entityType}_entities where entity_id = ?`,
+    `select seed_type, seed_value from ${table('entities')} where entity_id = ?`,
     [entityId],
   );
   if (!entity) throw new CliError(`No ${entityType} ${entityId}.`);
@@ -135,8 +136,8 @@ async function explainEntity(warehouse: Warehouse, entityType: EntityType, entit
         cast(min(obs.occurred_at) as varchar) as first_seen_at, cast(max(obs.occurred_at) as varchar) as last_seen_at,
         string_agg(distinct obs.source, ', ' order by obs.source) as sources,
         string_agg(distinct obs.raw_value, ' | ' order by obs.raw_value) as originals
-    from ${s}.${entityType}_map as map
-    left join ${s}.${entityType}_observations as obs
+    from ${table('map')} as map
+    left join ${table('observations')} as obs
         on obs.identifier_type = map.identifier_type and obs.identifier_value = map.identifier_value
     where map.entity_id = ?
     group by map.identifier_type, map.identifier_value
@@ -146,27 +147,27 @@ async function explainEntity(warehouse: Warehouse, entityType: EntityType, entit
   const edges = await warehouse.query<ExplainEdge>(
     `select edges.edge_id, edges.a_type, edges.a_value, edges.b_type, edges.b_value, edges.event_id, edges.source,
         cast(edges.occurred_at as varchar) as occurred_at
-    from ${s}.${entityType}_edges as edges
-    inner join ${s}.${entityType}_map as a on a.identifier_type = edges.a_type and a.identifier_value = edges.a_value
+    from ${table('edges')} as edges
+    inner join ${table('map')} as a on a.identifier_type = edges.a_type and a.identifier_value = edges.a_value
     where edges.status = 'active' and a.entity_id = ?`,
     [entityId],
   );
   const merges = await warehouse.query<ExplainReport['merges'][number]>(
     `with recursive absorbed(id) as (
-        select absorbed_id from ${s}.identity_merges where surviving_id = ? and entity_type = ?
+        select absorbed_id from ${mergeLog} where surviving_id = ? and entity_type = ?
         union
-        select merges.absorbed_id from ${s}.identity_merges as merges inner join absorbed on merges.surviving_id = absorbed.id
+        select merges.absorbed_id from ${mergeLog} as merges inner join absorbed on merges.surviving_id = absorbed.id
     )
     select absorbed_id, surviving_id, run_id, cast(merged_at as varchar) as merged_at
-    from ${s}.identity_merges where absorbed_id in (select id from absorbed) order by merged_at, absorbed_id`,
+    from ${mergeLog} where absorbed_id in (select id from absorbed) order by merged_at, absorbed_id`,
     [entityId, entityType],
   );
   const quarantined = await warehouse.query(
     `select distinct q.reason, q.identifier_type || ':' || q.identifier_value as identifier,
         case when q.other_type is null then null else q.other_type || ':' || q.other_value end as other, q.event_id, q.source,
         cast(q.occurred_at as varchar) as occurred_at, q.detail
-    from ${s}.identity_quarantine as q
-    inner join ${s}.${entityType}_map as map
+    from ${quarantine} as q
+    inner join ${table('map')} as map
         on map.entity_id = ? and ((map.identifier_type = q.identifier_type and map.identifier_value = q.identifier_value)
             or (map.identifier_type = q.other_type and map.identifier_value = q.other_value))
     where q.entity_type = ? and q.reason = 'limit'
@@ -227,7 +228,7 @@ function render(report: ExplainReport, note: string | undefined, limit: number):
     for (const merge of report.merges) out.push(`  ${merge.absorbed_id} -> ${merge.surviving_id} at ${merge.merged_at} (run ${merge.run_id})`);
   }
   if (report.quarantined.length) {
-    out.push('', 'Edges refused by a per-type limit (identity.identity_quarantine):');
+    out.push('', `Edges refused by a per-type limit (${sharedIdentityTable('identity_quarantine')}):`);
     for (const q of report.quarantined) out.push(`  ${String(q.identifier)} -- ${String(q.other)}: ${String(q.detail)} (${String(q.source)} event ${String(q.event_id)})`);
   }
   return `${out.join('\n')}\n`;

@@ -1,13 +1,14 @@
 import type { HcrmConfig } from '@hcrm/config';
+import { QUERY_SEARCH_PATH } from '@hcrm/core';
 import { openWarehouse, WarehouseBusyError, WarehouseUnavailableError, type Warehouse } from '@hcrm/warehouse';
 import { CliError } from '../errors';
 import { formatTable } from '../format';
 import type { CliIo } from '../io';
 
-/** Unqualified names resolve in the layers' schemas, latest layer first: `persons` is crm.persons. */
-export const QUERY_SEARCH_PATH = ['crm', 'identity', 'core', 'source', 'raw', 'main'];
-
-/** The warehouse, read-only and without file access, for commands that only look. */
+/**
+ * The warehouse, read-only and without file access, for commands that only look. Unqualified
+ * names resolve in the layers' schemas, latest layer first: `persons` is crm.persons.
+ */
 export async function openReadOnlyWarehouse(config: HcrmConfig): Promise<Warehouse> {
   try {
     return await openWarehouse(config.warehouse, {
