@@ -13,8 +13,8 @@ records as (
 final as (
     select
         {{ dbt.hash(dbt.concat(["entities.event_id", "'|" ~ entity ~ "|'", dbt.safe_cast("entities.entity_index", dbt.type_string()), "'|" ~ attribute ~ "|'", "entities.name", "'|'", dbt.safe_cast("entities.value_index", dbt.type_string())])) }} as id,
-        {{ manual_event_id('entities.event_id') }} as event_id,
-        {{ dbt.concat([manual_event_id('entities.event_id'), "'|" ~ entity ~ "|'", dbt.safe_cast("entities.entity_index", dbt.type_string())]) }} as row_id,
+        {{ source_event_id('entities.event_id') }} as event_id,
+        {{ dbt.concat([source_event_id('entities.event_id'), "'|" ~ entity ~ "|'", dbt.safe_cast("entities.entity_index", dbt.type_string())]) }} as row_id,
         entities.name as {{ name_column }},
         entities.value as {{ value_column }},
         'manual' as source,

@@ -28,7 +28,7 @@ final as (
         cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
         cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
         cast(synced_at as {{ dbt.type_timestamp() }}) as synced_at,
-        cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as _ingested_at
+        {{ ingested_at() }} as _ingested_at
     from deduplicated
     where version_rank = 1
 )

@@ -9,7 +9,7 @@ with shops as (
 
 created as (
     select
-        {{ dbt.hash(dbt.concat(["'gadget|shop_created|'", "shop_id"])) }} as id,
+        {{ source_event_id(["'shop_created'", 'shop_id']) }} as id,
         created_at as occurred_at,
         'shop_created' as event_name,
         shops.*,
@@ -20,7 +20,7 @@ created as (
 
 updated as (
     select
-        {{ dbt.hash(dbt.concat(["'gadget|shop_updated|'", "shop_id", "'|'", dbt.safe_cast("updated_at", dbt.type_string())])) }} as id,
+        {{ source_event_id(["'shop_updated'", 'shop_id', dbt.safe_cast('updated_at', dbt.type_string())]) }} as id,
         updated_at as occurred_at,
         'shop_updated' as event_name,
         shops.*,

@@ -26,7 +26,7 @@ final as (
         source_file,
         line_number,
         cast(synced_at as {{ dbt.type_timestamp() }}) as synced_at,
-        cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as _ingested_at
+        {{ ingested_at() }} as _ingested_at
     from latest
     where import_rank = 1
     {%- if is_incremental() %}

@@ -9,7 +9,7 @@ with records as (
 final as (
     select
         -- ids
-        {{ manual_event_id('id') }} as id,
+        {{ source_event_id('id') }} as id,
         -- event
         occurred_at,
         event_name,

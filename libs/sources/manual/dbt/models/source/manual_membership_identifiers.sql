@@ -13,7 +13,7 @@ records as (
 final as (
     select
         {{ dbt.hash(dbt.concat(["memberships.event_id", "'|membership|'", dbt.safe_cast("memberships.membership_index", dbt.type_string())])) }} as id,
-        {{ manual_event_id('memberships.event_id') }} as event_id,
+        {{ source_event_id('memberships.event_id') }} as event_id,
         memberships.person_identifier_type,
         memberships.person_identifier,
         memberships.group_identifier_type,

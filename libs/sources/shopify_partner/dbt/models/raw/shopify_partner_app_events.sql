@@ -33,7 +33,7 @@ parsed as (
         {{ json_text('payload', 'charge.name') }} as charge_name,
         -- timestamps
         cast(synced_at as {{ dbt.type_timestamp() }}) as synced_at,
-        cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as _ingested_at
+        {{ ingested_at() }} as _ingested_at
     from deduplicated
     where copy_rank = 1
     {%- if is_incremental() %}

@@ -26,7 +26,7 @@ named as (
 final as (
     select
         -- ids
-        {{ dbt.hash(dbt.concat(["'shopify_partner|'", "event_id"])) }} as id,
+        {{ source_event_id('event_id') }} as id,
         -- event
         occurred_at,
         event_name,
