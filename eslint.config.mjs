@@ -53,19 +53,21 @@ export default tseslint.config(
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:contract', 'type:util'] },
             { sourceTag: 'type:source', onlyDependOnLibsWithTags: ['type:contract'] },
             { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:contract', 'type:util'] },
+            // Domain logic (identity resolution): SQL builders and the steps that run them on a warehouse.
+            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contract', 'type:util', 'type:data-access'] },
             {
               sourceTag: 'type:activities',
-              onlyDependOnLibsWithTags: ['type:contract', 'type:util', 'type:data-access', 'type:source'],
+              onlyDependOnLibsWithTags: ['type:contract', 'type:util', 'type:data-access', 'type:domain', 'type:source'],
             },
             {
               sourceTag: 'type:pipeline',
               onlyDependOnLibsWithTags: ['type:contract', 'type:util', 'type:data-access', 'type:activities', 'type:source', 'type:workflows'],
             },
-            // Tooling (the load generator) reads source declarations and writes through the warehouse.
-            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:contract', 'type:util', 'type:data-access', 'type:source'] },
+            // Tooling (the load generator) reads source declarations, writes through the warehouse and normalises as identity does.
+            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:contract', 'type:util', 'type:data-access', 'type:domain', 'type:source'] },
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:contract', 'type:util', 'type:data-access', 'type:source', 'type:pipeline', 'type:tooling'],
+              onlyDependOnLibsWithTags: ['type:contract', 'type:util', 'type:data-access', 'type:domain', 'type:source', 'type:pipeline', 'type:tooling'],
             },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
           ],

@@ -5,9 +5,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { dbtWarehouseEnv, type HcrmConfig } from '@hcrm/config';
 import { dbtSourceList, REPORTED_FINAL_TABLES, SCHEMAS, type Materialization, type WatermarkMap, type DbtLayerResult, type Layer, type PipelineActivities, type RegisteredSource, type TableCount } from '@hcrm/core';
 import { DbtError, ensureDbtDeps, type DbtSession, problemNodes, runDbt, runResultsInvocation } from '@hcrm/dbt';
+import { appliedTableRows, applyIdentityBatch, iterateComponents, prepareIdentityBatch, resetIdentity, stageMemberships } from '@hcrm/identity';
 import { qualifiedName } from '@hcrm/sql';
 import { countRows, ensureRawTable, WarehouseUnavailableError, type Warehouse } from '@hcrm/warehouse';
-import { applyIdentityBatch, iterateComponents, prepareIdentityBatch, resetIdentity, stageMemberships } from './identity';
 import { landDemoRows } from './land-demo-data';
 import { dbtMaterializations, recordMaterializations, withTableRowCounts } from './materializations';
 import {
@@ -146,17 +146,9 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
         const started = Date.now();
         const applied = await applyIdentityBatch(warehouse, deps.config.project.identity[entityType], entityType, runId, iterations);
         const seconds = (Date.now() - started) / 1000;
-        const written: Array<[string, number]> = [
-          [`identity.${entityType}_observations`, applied.batchRows],
-          [`identity.${entityType}_edges`, applied.newEdges],
-          [`identity.${entityType}_map`, applied.newIdentifiers],
-          [`identity.${entityType}_entities`, applied.newEntities],
-          ['identity.identity_merges', applied.merges],
-          ['identity.identity_quarantine', applied.quarantined + applied.blocked],
-        ];
         await recordMaterializations(
           warehouse,
-          written.map(([asset, rows]) => ({ asset, layer: 'identity', kind: 'activity', status: 'success', rows, seconds })),
+          appliedTableRows(entityType, applied).map(([asset, rows]) => ({ asset, layer: 'identity', kind: 'activity', status: 'success', rows, seconds })),
         );
         return applied;
       });

@@ -1,6 +1,4 @@
 export * from './activities';
 export * from './land-demo-data';
-export * from './identity';
-export * from './identity-testing';
 export * from './orchestration';
 export * from './materializations';

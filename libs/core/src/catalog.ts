@@ -49,6 +49,12 @@ export const IDENTITY_STAGING_TABLES = [
   'quarantined',
 ] as const;
 
+/**
+ * Scratch tables of one identity step per entity type (`identity.<entity>_<name>`), dropped by
+ * the step that creates them: the components a per-type limit would break (`cc_violating`).
+ */
+export const IDENTITY_SCRATCH_TABLES = ['cc_violating'] as const;
+
 /** Identity tables shared by both entity types (`identity.<name>`). */
 export const IDENTITY_SHARED_TABLES = [
   'identity_merges',
@@ -61,7 +67,10 @@ export const IDENTITY_SHARED_TABLES = [
 /** The one staging table of the membership step, dropped when it is done. */
 export const MEMBERSHIP_BATCH_TABLE = 'membership_batch';
 
-export type IdentityEntityTable = (typeof IDENTITY_ENTITY_TABLES)[number] | (typeof IDENTITY_STAGING_TABLES)[number];
+export type IdentityEntityTable =
+  | (typeof IDENTITY_ENTITY_TABLES)[number]
+  | (typeof IDENTITY_STAGING_TABLES)[number]
+  | (typeof IDENTITY_SCRATCH_TABLES)[number];
 export type IdentitySharedTable = (typeof IDENTITY_SHARED_TABLES)[number] | typeof MEMBERSHIP_BATCH_TABLE;
 
 /** `identity.<entity>_<name>` */

@@ -1,5 +1,5 @@
 import { identityTable, sharedIdentityTable, type EntityType } from '@hcrm/core';
-import { normalizeIdentifierSql } from '@hcrm/sql';
+import { normalizeIdentifierSql } from '@hcrm/identity';
 import type { Warehouse } from '@hcrm/warehouse';
 import { TRUTH_TABLE } from './load';
 

@@ -155,3 +155,13 @@ export const DIALECT_SQL: Record<Dialect, DialectSql> = {
     distinctOverJson: false,
   },
 };
+
+/** The current time as a UTC timestamp, in the dialect. */
+export function nowSql(dialect: Dialect): string {
+  return DIALECT_SQL[dialect].now;
+}
+
+/** A timestamp literal (UTC) from an ISO time, in the dialect. */
+export function timestampSql(dialect: Dialect, iso: string): string {
+  return DIALECT_SQL[dialect].timestampLiteral(iso);
+}

@@ -1,6 +1,5 @@
 export * from './dialects';
 export * from './identifiers';
 export * from './raw-tables';
-export * from './identity';
 export * from './ops';
 export * from './dialect-probes';

@@ -1,6 +1,5 @@
 import { OPS_TABLES, SCHEMAS, type Dialect, type SourceWindow } from '@hcrm/core';
-import { DIALECT_SQL, sqlString } from './dialects';
-import { timestampSql } from './identity';
+import { DIALECT_SQL, sqlString, timestampSql } from './dialects';
 
 /**
  * SQL of the pipeline's operational tables (schema `ops`, named in the table catalog's

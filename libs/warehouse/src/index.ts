@@ -7,3 +7,4 @@ export type { SnowflakeWarehouseOptions } from './snowflake/snowflake-warehouse'
 export * from './snowflake/fakesnow';
 export type { BigQueryWarehouseOptions } from './bigquery/bigquery-warehouse';
 export * from './bigquery/emulator';
+export * from './bigquery/emulator-testing';

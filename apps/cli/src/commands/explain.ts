@@ -1,6 +1,7 @@
 import type { HcrmConfig } from '@hcrm/config';
 import { ENTITY_TYPES, identityTable, schemaAndTable, sharedIdentityTable, type EntityType, type IdentityEntityTable } from '@hcrm/core';
-import { DIALECT_SQL, normalizeIdentifierSql } from '@hcrm/sql';
+import { normalizeIdentifierSql } from '@hcrm/identity';
+import { DIALECT_SQL } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 import { CliError } from '../errors';
 import { identifierLabel, pathTo, searchFrom, type ExplainEdge, type PathStep } from '../explain-paths';

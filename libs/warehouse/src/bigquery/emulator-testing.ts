@@ -1,5 +1,4 @@
-import { BigQuery } from '@google-cloud/bigquery';
-import { PassThroughClient } from 'google-auth-library';
+import type { Warehouse } from '../warehouse';
 import { bigQueryEmulatorBinary } from './emulator';
 
 /**
@@ -21,15 +20,57 @@ export function emulatorBinaryOrWarn(what: string): string | undefined {
  * (googlesqlite runs it as a no-op), so tests make the datasets their statements expect.
  */
 export async function createDatasets(apiEndpoint: string, projectId: string, names: readonly string[]): Promise<void> {
-  const client = new BigQuery({ projectId, apiEndpoint, authClient: new PassThroughClient() });
+  const client = await emulatorClient(apiEndpoint, projectId);
   for (const name of names) await client.dataset(name).get({ autoCreate: true });
 }
 
 /** The names of a dataset's tables, through the API. */
 export async function tableNames(apiEndpoint: string, projectId: string, dataset: string): Promise<string[]> {
-  const client = new BigQuery({ projectId, apiEndpoint, authClient: new PassThroughClient() });
+  const client = await emulatorClient(apiEndpoint, projectId);
   const [exists] = await client.dataset(dataset).exists();
   if (!exists) return [];
   const [tables] = await client.dataset(dataset).getTables();
   return tables.map((table) => table.id ?? '').sort();
+}
+
+/** A BigQuery client of the emulator. The driver loads when used: the barrel exports these helpers. */
+async function emulatorClient(apiEndpoint: string, projectId: string) {
+  const [{ BigQuery }, { PassThroughClient }] = await Promise.all([import('@google-cloud/bigquery'), import('google-auth-library')]);
+  return new BigQuery({ projectId, apiEndpoint, authClient: new PassThroughClient() });
+}
+
+/**
+ * Runs one statement: 'ok', or the first line of its error (after `onError`, e.g. restoring
+ * a fixture the statement replaced). For tests that record which statements the emulator
+ * refuses.
+ */
+export async function statementOutcome(warehouse: Warehouse, statement: string, onError?: () => Promise<void>): Promise<string> {
+  try {
+    await warehouse.query(statement);
+    return 'ok';
+  } catch (error) {
+    await onError?.();
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+    // An execution error quotes the whole SQLite translation: SQLite's complaint is enough.
+    return message.replace(/^failed to exec .*: (sqlite3: )/, 'failed to exec: $1');
+  }
+}
+
+/**
+ * One outcome entry per statement of a check, and runs of equal outcomes as one
+ * `name[first..last]` entry.
+ *
+ * @example
+ *   groupOutcomes('dropStagingSql', ['ok', 'ok'])  // { 'dropStagingSql[0..1]': 'ok' }
+ */
+export function groupOutcomes(name: string, results: readonly string[]): Record<string, string> {
+  if (results.length === 1) return { [name]: results[0] ?? '' };
+  const grouped: Record<string, string> = {};
+  let start = 0;
+  for (let i = 1; i <= results.length; i += 1) {
+    if (i < results.length && results[i] === results[start]) continue;
+    grouped[i - 1 === start ? `${name}[${start}]` : `${name}[${start}..${i - 1}]`] = results[start] ?? '';
+    start = i;
+  }
+  return grouped;
 }

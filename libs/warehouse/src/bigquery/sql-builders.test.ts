@@ -1,72 +1,25 @@
-import { DEFAULT_IDENTITY_CONFIG, type RawTableDefinition } from '@hcrm/core';
-import {
-  addMissingRawColumnsSql,
-  applyBatchSql,
-  assignEntitiesSql,
-  batchStatsSql,
-  blockedSql,
-  countChangedLabelsSql,
-  createIdentityTablesSql,
-  createOpsTablesSql,
-  createRawTableSql,
-  deleteKnownBatchEdgesSql,
-  dropIdentityTablesSql,
-  dropMembershipBatchSql,
-  dropStagingSql,
-  entityIdSql,
-  identifierKeySql,
-  initLabelsSql,
-  insertEdgesSql,
-  insertObservationsSql,
-  insertRawRowsFromSql,
-  labelRoundSql,
-  lastWatermarkSql,
-  limitViolationsSql,
-  membershipBatchStatsSql,
-  normalizeIdentifierSql,
-  quarantineBlockedSql,
-  quarantineLimitEdgesSql,
-  refreshEdgeProvenanceSql,
-  replaceWindowsSql,
-  sqlString,
-  resolveLabelsSql,
-  stageBatchEdgesSql,
-  stageBatchRowsSql,
-  stageBatchSql,
-  stageComponentEdgesSql,
-  stageComponentNodesSql,
-  stageMembershipBatchSql,
-  stageMembershipsSql,
-  supersedeMembershipsSql,
-  swapLabelsSql,
-  violatingEdgesSql,
-  violatingNodeValuesSql,
-} from '@hcrm/sql';
+import type { RawTableDefinition } from '@hcrm/core';
+import { addMissingRawColumnsSql, createOpsTablesSql, createRawTableSql, insertRawRowsFromSql, replaceWindowsSql, sqlString } from '@hcrm/sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../warehouse';
 import { openBigQueryWarehouse } from './bigquery-warehouse';
 import { type RunningBigQueryEmulator, startBigQueryEmulator } from './emulator';
-import { createDatasets, emulatorBinaryOrWarn } from './emulator-testing';
+import { createDatasets, emulatorBinaryOrWarn, groupOutcomes, statementOutcome } from './emulator-testing';
 
 /**
- * Runs every statement the identity, ops and raw SQL builders write for the `bigquery`
- * dialect on bigquery-emulator, one at a time against tables that exist (staging tables
- * from the fixture below), so each outcome is the statement's own. The emulator parses and
- * analyses with googlesql, BigQuery's own front end: a parse or analysis error there
- * ("Illegal escape sequence", "Unrecognized name", "DELETE must have a WHERE clause") is
- * BigQuery's too. Execution goes to SQLite and lacks some of BigQuery: those outcomes are
- * marked "emulator only".
+ * Runs every statement the ops and raw SQL builders write for the `bigquery` dialect on
+ * bigquery-emulator, one at a time, so each outcome is the statement's own. The emulator
+ * parses and analyses with googlesql, BigQuery's own front end: a parse or analysis error
+ * there is BigQuery's too. (The identity builders: libs/identity/src/bigquery-emulator.test.ts.)
  *
  * EXPECTED records today's outcomes. When a builder is fixed its entry fails here: set it
  * to 'ok'.
  */
 const PROJECT = 'hcrm-sql';
 const D = 'bigquery' as const;
-const E = 'person' as const;
 const binary = emulatorBinaryOrWarn('BigQuery SQL builder checks against bigquery-emulator');
 
 const EXPECTED: Record<string, 'ok' | string> = {
-  'createIdentityTablesSql[0..13]': 'ok',
   'createOpsTablesSql[0..3]': 'ok',
   // BigQuery wants a WHERE on every DELETE: the builder writes `where true`.
   'replaceWindowsSql[0..1]': 'ok',
@@ -76,86 +29,9 @@ const EXPECTED: Record<string, 'ok' | string> = {
   // BigQuery cannot compare JSON: repeats are dropped as staged text, before the casts.
   'insertRawRowsFromSql (skipExisting, JSON column)': 'ok',
   'insertRawRowsFromSql (as is, JSON column)': 'ok',
-  // Regexes are written with BigQuery's backslash escaping (DIALECT_SQL.bigquery.literal).
-  normalizeIdentifierSql: 'ok',
-  entityIdSql: 'ok',
-  identifierKeySql: 'ok',
-  blockedSql: 'ok',
-  lastWatermarkSql: 'ok',
-  stageBatchSql: 'ok',
-  batchStatsSql: 'ok',
-  stageBatchRowsSql: 'ok',
-  stageBatchEdgesSql: 'ok',
-  // Emulator only: googlesqlite cannot run UPDATE ... FROM (valid on BigQuery; the target is
-  // named by an alias, as BigQuery wants: see 'update by alias' below).
-  refreshEdgeProvenanceSql: 'Update with joins not supported',
-  deleteKnownBatchEdgesSql: 'ok',
-  // Emulator only: googlesqlite has no unary minus for `-row_number() over ()`.
-  stageComponentNodesSql: 'no such function: googlesqlite_unary_minus',
-  stageComponentEdgesSql: 'ok',
-  initLabelsSql: 'ok',
-  labelRoundSql: 'ok',
-  countChangedLabelsSql: 'ok',
-  // BigQuery swaps with one `create or replace` outside any transaction (it refuses DDL on
-  // permanent tables in one). Emulator only: `create or replace` of an existing table fails.
-  'swapLabelsSql[0]': 'duplicate: table person_cc_labels: table is already created',
-  'swapLabelsSql[1]': 'ok',
-  'swapLabelsSql leaves identity.person_cc_labels': 'ok',
-  limitViolationsSql: 'ok',
-  violatingNodeValuesSql: 'ok',
-  violatingEdgesSql: 'ok',
-  resolveLabelsSql: 'ok',
-  assignEntitiesSql: 'ok',
-  insertObservationsSql: 'ok',
-  quarantineBlockedSql: 'ok',
-  'applyBatchSql[0..1]': 'ok',
-  // As refreshEdgeProvenanceSql.
-  'applyBatchSql[2]': 'Update with joins not supported',
-  // Emulator only: googlesqlite translates this DELETE ... IN (select distinct ...) to SQL
-  // SQLite cannot parse (googlesql analysed it: BigQuery accepts it).
-  'applyBatchSql[3]': 'sqlite3: SQL logic error: near "AS": syntax error',
-  'applyBatchSql[4]': 'ok',
-  insertEdgesSql: 'ok',
-  quarantineLimitEdgesSql: 'ok',
-  // BigQuery names the target of an UPDATE by its alias, not its dataset path; the emulator's
-  // analyser checks the builders' form without UPDATE ... FROM.
-  'update by alias (as refreshEdgeProvenanceSql, applyBatchSql[2] write it)': 'ok',
-  // No alias is named like a dataset (inside `not exists`, BigQuery would read
-  // `core.membership_identifiers` as a field of an outer alias `core`).
-  stageMembershipBatchSql: 'ok',
-  membershipBatchStatsSql: 'ok',
-  'supersedeMembershipsSql[0..1]': 'ok',
-  stageMembershipsSql: 'ok',
   // BigQuery: a quote is escaped with a backslash; sqlString doubles it.
   'sqlString("it\'s")': 'concatenated string literals must be separated by whitespace or comments',
-  dropMembershipBatchSql: 'ok',
-  'dropStagingSql[0..10]': 'ok',
-  'dropIdentityTablesSql[0..35]': 'ok',
 };
-
-/** Every staging table the builders read, with the columns the builders write into them. */
-const STAGING_FIXTURE: Record<string, string> = {
-  person_batch: `(id string, event_id string, row_id string, source string, occurred_at timestamp, _ingested_at timestamp, identifier_type string, raw_value string, identifier_value string, blocked bool)`,
-  person_batch_rows: `(row_id string, event_id string, source string, occurred_at timestamp, identifier_type string, identifier_value string)`,
-  person_batch_edges: `(edge_id string, a_type string, a_value string, b_type string, b_value string, event_id string, row_id string, source string, occurred_at timestamp)`,
-  person_cc_nodes: `(identifier_type string, identifier_value string, first_occurred_at timestamp, entity_id string, node int64)`,
-  person_cc_edges: `(src int64, dst int64)`,
-  person_cc_labels: `(node int64, label int64)`,
-  person_cc_next: `(node int64, label int64, changed bool)`,
-  person_cc_violating: `(label int64)`,
-  person_cc_resolved: `(node int64, label int64)`,
-  person_assign: `(label int64, entity_id string, is_new bool, seed_type string, seed_value string, seed_occurred_at timestamp)`,
-  person_quarantined: `(edge_id string, detail string)`,
-  membership_batch: `(id string, event_id string, source string, occurred_at timestamp, _ingested_at timestamp, person_identifier_type string, person_identifier string, group_identifier_type string, group_identifier string, role string)`,
-};
-
-const CORE_FIXTURE = [
-  `create table core.person_identifiers (id string, event_id string, row_id string, source string, occurred_at timestamp, _ingested_at timestamp, identifier_type string, identifier_value string)`,
-  `create table core.membership_identifiers ${STAGING_FIXTURE.membership_batch}`,
-  `insert into core.person_identifiers values
-    ('i1', 'e1', 'r1', 'manual', timestamp '2026-01-01 10:00:00', timestamp '2026-01-01 10:00:01', 'email', ' Ann@Example.org '),
-    ('i2', 'e1', 'r1', 'manual', timestamp '2026-01-01 10:00:00', timestamp '2026-01-01 10:00:01', 'phone', '(415) 555-0100')`,
-];
 
 const JSON_TABLE: RawTableDefinition = {
   name: 'demo_events_raw',
@@ -166,59 +42,18 @@ const JSON_TABLE: RawTableDefinition = {
 interface Check {
   name: string;
   sql: string | readonly string[];
-  /** The staging table the statement creates or replaces: the emulator cannot replace an existing one. */
-  replaces?: keyof typeof STAGING_FIXTURE;
 }
 
 function checks(): Check[] {
-  const config = DEFAULT_IDENTITY_CONFIG.person;
-  const limited = Object.keys(config.limits);
-  const violating = 'identity.person_cc_violating';
   const select = (expression: string) => `select ${expression} as v`;
   return [
-    { name: 'createIdentityTablesSql', sql: createIdentityTablesSql(D) },
     { name: 'createOpsTablesSql', sql: createOpsTablesSql(D) },
     { name: 'replaceWindowsSql', sql: replaceWindowsSql(D, [{ source: 'manual', from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' }], 10, 'run1') },
     { name: 'createRawTableSql', sql: createRawTableSql(JSON_TABLE, D) },
     { name: 'addMissingRawColumnsSql', sql: addMissingRawColumnsSql(JSON_TABLE, D) },
     { name: 'insertRawRowsFromSql (skipExisting, JSON column)', sql: insertRawRowsFromSql(JSON_TABLE, 'raw.staged_events', D, { skipExisting: true }) },
     { name: 'insertRawRowsFromSql (as is, JSON column)', sql: insertRawRowsFromSql(JSON_TABLE, 'raw.staged_events', D, { skipExisting: false }) },
-    { name: 'normalizeIdentifierSql', sql: select(normalizeIdentifierSql("'domain'", "'https://www.Acme.com:8080/x'", D, 'US')) },
-    { name: 'entityIdSql', sql: select(entityIdSql(E, D, "'email'", "'ann@example.org'")) },
-    { name: 'identifierKeySql', sql: select(identifierKeySql("'email'", "'ann@example.org'", D)) },
-    { name: 'blockedSql', sql: select(blockedSql("'email'", "'info@acme.com'", "'info@acme.com'", config, D)) },
-    { name: 'lastWatermarkSql', sql: lastWatermarkSql(E, D) },
-    { name: 'stageBatchSql', sql: stageBatchSql({ entity: E, dialect: D, runId: 'run1', config, phoneRegion: 'US', watermark: '2026-01-01T00:00:00.000Z' }), replaces: 'person_batch' },
-    { name: 'batchStatsSql', sql: batchStatsSql(E, D) },
-    { name: 'stageBatchRowsSql', sql: stageBatchRowsSql(E), replaces: 'person_batch_rows' },
-    { name: 'stageBatchEdgesSql', sql: stageBatchEdgesSql(E, D), replaces: 'person_batch_edges' },
-    { name: 'refreshEdgeProvenanceSql', sql: refreshEdgeProvenanceSql(E) },
-    { name: 'deleteKnownBatchEdgesSql', sql: deleteKnownBatchEdgesSql(E) },
-    { name: 'stageComponentNodesSql', sql: stageComponentNodesSql(E), replaces: 'person_cc_nodes' },
-    { name: 'stageComponentEdgesSql', sql: stageComponentEdgesSql(E, D), replaces: 'person_cc_edges' },
-    { name: 'initLabelsSql', sql: initLabelsSql(E), replaces: 'person_cc_labels' },
-    { name: 'labelRoundSql', sql: labelRoundSql(E), replaces: 'person_cc_next' },
-    { name: 'countChangedLabelsSql', sql: countChangedLabelsSql(E) },
-    { name: 'swapLabelsSql', sql: swapLabelsSql(E, D) },
-    { name: 'limitViolationsSql', sql: limitViolationsSql(E, config.limits, D) ?? '' },
-    { name: 'violatingNodeValuesSql', sql: violatingNodeValuesSql(E, limited, violating, D) },
-    { name: 'violatingEdgesSql', sql: violatingEdgesSql(E, violating) },
-    { name: 'resolveLabelsSql', sql: resolveLabelsSql(E, false), replaces: 'person_cc_resolved' },
-    { name: 'assignEntitiesSql', sql: assignEntitiesSql(E, D), replaces: 'person_assign' },
-    { name: 'insertObservationsSql', sql: insertObservationsSql(E, 'run1') },
-    { name: 'quarantineBlockedSql', sql: quarantineBlockedSql(E, D, 'run1') },
-    { name: 'applyBatchSql', sql: applyBatchSql(E, D, 'run1') },
-    { name: 'insertEdgesSql', sql: insertEdgesSql(E, 'run1', true) },
-    { name: 'quarantineLimitEdgesSql', sql: quarantineLimitEdgesSql(E, D, 'run1') },
-    { name: 'update by alias (as refreshEdgeProvenanceSql, applyBatchSql[2] write it)', sql: `update identity.person_map as known set run_id = 'x' where known.entity_id = 'a'` },
-    { name: 'stageMembershipBatchSql', sql: stageMembershipBatchSql(D, '2026-01-01T00:00:00.000Z'), replaces: 'membership_batch' },
-    { name: 'membershipBatchStatsSql', sql: membershipBatchStatsSql(D) },
-    { name: 'supersedeMembershipsSql', sql: supersedeMembershipsSql('run1') },
-    { name: 'stageMembershipsSql', sql: stageMembershipsSql(D, 'run1', 'US') },
     { name: 'sqlString("it\'s")', sql: select(sqlString("it's")) },
-    { name: 'dropMembershipBatchSql', sql: dropMembershipBatchSql() },
-    { name: 'dropStagingSql', sql: dropStagingSql(E) },
-    { name: 'dropIdentityTablesSql', sql: dropIdentityTablesSql() },
   ];
 }
 
@@ -229,10 +64,8 @@ describe.skipIf(!binary)('SQL builders for BigQuery, run on bigquery-emulator', 
   beforeAll(async () => {
     emulator = await startBigQueryEmulator({ binary: binary ?? '', projectId: PROJECT });
     warehouse = await openBigQueryWarehouse({ projectId: PROJECT, apiEndpoint: emulator.apiEndpoint });
-    await createDatasets(emulator.apiEndpoint, PROJECT, ['identity', 'core', 'ops', 'raw']);
-    for (const statement of CORE_FIXTURE) await warehouse.execute(statement);
+    await createDatasets(emulator.apiEndpoint, PROJECT, ['ops', 'raw']);
     await warehouse.execute(`create table raw.staged_events (id string, payload string, synced_at string)`);
-    await restoreFixture(warehouse, Object.keys(STAGING_FIXTURE));
   });
   afterAll(async () => {
     await warehouse?.close();
@@ -246,16 +79,11 @@ describe.skipIf(!binary)('SQL builders for BigQuery, run on bigquery-emulator', 
       const statements = [check.sql].flat();
       const results: string[] = [];
       for (const statement of statements) {
-        const outcome = await attempt(warehouse, statement, check.replaces);
+        const outcome = await statementOutcome(warehouse, statement);
         results.push(outcome);
         if (outcome !== 'ok') refused.push(`${check.name}: ${outcome}\n    ${statement.replace(/\s+/g, ' ')}`);
       }
       Object.assign(outcomes, groupOutcomes(check.name, results));
-      if (check.name === 'swapLabelsSql') {
-        const present = await warehouse.tableExists('identity', 'person_cc_labels');
-        outcomes['swapLabelsSql leaves identity.person_cc_labels'] = present ? 'ok' : 'missing';
-        await restoreFixture(warehouse, ['person_cc_labels', 'person_cc_next']);
-      }
     }
     console.info(`Statements refused on bigquery-emulator:\n${refused.join('\n')}`);
     expect(outcomes).toEqual(
@@ -263,37 +91,3 @@ describe.skipIf(!binary)('SQL builders for BigQuery, run on bigquery-emulator', 
     );
   });
 });
-
-/** Runs one statement; 'ok', or the first line of the error. */
-async function attempt(warehouse: Warehouse, statement: string, replaces?: string): Promise<string> {
-  if (replaces) await warehouse.execute(`drop table if exists identity.${replaces}`);
-  try {
-    await warehouse.query(statement);
-    return 'ok';
-  } catch (error) {
-    if (replaces) await restoreFixture(warehouse, [replaces]);
-    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
-    // An execution error quotes the whole SQLite translation: SQLite's complaint is enough.
-    return message.replace(/^failed to exec .*: (sqlite3: )/, 'failed to exec: $1');
-  }
-}
-
-async function restoreFixture(warehouse: Warehouse, tables: readonly string[]): Promise<void> {
-  for (const table of tables) {
-    await warehouse.execute(`drop table if exists identity.${table}`);
-    await warehouse.execute(`create table identity.${table} ${STAGING_FIXTURE[table]}`);
-  }
-}
-
-/** One entry per statement, and runs of equal outcomes as one `name[first..last]` entry. */
-function groupOutcomes(name: string, results: readonly string[]): Record<string, string> {
-  if (results.length === 1) return { [name]: results[0] ?? '' };
-  const grouped: Record<string, string> = {};
-  let start = 0;
-  for (let i = 1; i <= results.length; i += 1) {
-    if (i < results.length && results[i] === results[start]) continue;
-    grouped[i - 1 === start ? `${name}[${start}]` : `${name}[${start}..${i - 1}]`] = results[start] ?? '';
-    start = i;
-  }
-  return grouped;
-}
