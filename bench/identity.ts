@@ -62,7 +62,7 @@ async function runMode(which: string, path: string): Promise<void> {
   const started = Date.now();
   let extra: Record<string, unknown> = {};
   if (which === 'ours') {
-    const applied = await resolveIdentityBatch(warehouse, CONFIG, 'person', 'bench');
+    const applied = await resolveIdentityBatch(warehouse, CONFIG, 'person', 'bench', { lookbackMinutes: 0 }); // one batch: nothing to re-read
     extra = { rounds: applied?.iterations, entities: applied?.newEntities };
     await warehouse.execute(`create table bench_labels as select identifier_value, entity_id as label from ${identityTable('person', 'map')}`);
   } else {

@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '@hcrm/activities';
 import { duckDbPath, loadConfig, type HcrmConfig } from '@hcrm/config';
-import { ENTITY_TYPES, type Layer, type PipelineActivities, type PipelineInput, type PipelineResult } from '@hcrm/core';
+import { applyWatermarkAdvance, EMPTY_WATERMARK_STATE, ENTITY_TYPES, type Layer, type PipelineActivities, type PipelineInput, type PipelineResult } from '@hcrm/core';
 import { DbtSession } from '@hcrm/dbt';
 import { createPipelineWorker, registeredSources } from '@hcrm/pipeline';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';
@@ -70,12 +70,17 @@ function personsOf(result: Pick<PipelineResult, 'finalTables'>): number {
 async function bare(config: HcrmConfig, id: string): Promise<Trial> {
   const dbtSession = config.dbt.session ? new DbtSession({ python: config.dbt.python }) : undefined;
   dbtSession?.warm();
+  let ownerState = EMPTY_WATERMARK_STATE;
   const activities = createActivities({
     config,
     openWarehouse: () => openDuckDbWarehouse({ path: duckDbPath(config.warehouse) }),
     sources: registeredSources,
     isRunning: async () => false,
-    previousRun: async () => undefined,
+    // No Temporal here: the owner's state lives in memory, with the owner workflow's own rules.
+    watermarkOwner: {
+      read: async () => ownerState,
+      advance: async (advance) => (ownerState = applyWatermarkAdvance(ownerState, advance, new Date().toISOString())),
+    },
     ...(dbtSession ? { dbtSession } : {}),
   });
   const context = new MockActivityEnvironment();
@@ -92,8 +97,9 @@ async function bare(config: HcrmConfig, id: string): Promise<Trial> {
   const owner = { workflowId: id, runId: id, purpose: 'pipeline run' };
   const started = Date.now();
   await timed('lock', () => call('acquireWarehouse', owner));
-  await timed('windows', async () => call('setWindows', { from: await call('deriveWatermarks'), to: new Date(started).toISOString(), runId: id }));
-  const build = (layer: Layer) => timed(layer, () => call('dbtBuild', { layer, windows: true }));
+  const read = await call('readWatermarks');
+  const windows = await timed('windows', async () => call('setWindows', { from: await call('deriveWatermarks'), to: new Date(started).toISOString(), runId: id }));
+  const build = (layer: Layer) => timed(layer, () => call('dbtBuild', { layer }));
   for (const layer of ['raw', 'source', 'core'] as const) await build(layer);
   await timed('identity', async () => {
     for (const entityType of ENTITY_TYPES) {
@@ -111,6 +117,8 @@ async function bare(config: HcrmConfig, id: string): Promise<Trial> {
   });
   await build('final');
   const finalTables = await timed('summarize', () => call('summarizeFinalTables'));
+  const next = Object.fromEntries(windows.flatMap((w) => (w.latest ?? w.from ? [[w.source, (w.latest ?? w.from)!]] : [])));
+  await timed('watermarks', () => call('advanceWatermarks', { workflowId: id, runId: id, basedOn: read.version, watermarks: next }));
   await call('releaseWarehouse', owner);
   dbtSession?.close();
   return { mode: 'bare', seconds: (Date.now() - started) / 1000, steps, persons: personsOf({ finalTables }) };

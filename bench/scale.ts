@@ -53,7 +53,10 @@ const results = [];
 for (const persons of sizes) {
   const stateDir = mkdtempSync(join(tmpdir(), `hcrm-bench-scale-${persons}-`));
   const config = join(stateDir, 'hcrm.yml');
-  writeFileSync(config, readFileSync(join(repoRoot, 'hcrm.yml'), 'utf8').replace(/lookback_minutes: \d+/, `lookback_minutes: ${LOOKBACK_MINUTES}`));
+  // The project's hcrm.yml with its pipeline section replaced by the benchmark's lookback.
+  const project = readFileSync(join(repoRoot, 'hcrm.yml'), 'utf8').replace(/^pipeline:\n(?:[ #].*\n|\n)*/m, `pipeline:\n  lookback_minutes: ${LOOKBACK_MINUTES}\n\n`);
+  if (!project.includes(`lookback_minutes: ${LOOKBACK_MINUTES}`)) throw new Error('hcrm.yml has no pipeline section for the benchmark to set');
+  writeFileSync(config, project);
   const env = { HCRM_STATE_DIR: stateDir, HCRM_CONFIG: config };
   console.error(`\n== ${persons.toLocaleString('en-US')} persons (state ${stateDir})`);
   // The base was synced over the day that ended two hours ago, so the increment's window

@@ -18,8 +18,7 @@ where event_id in (
     select events.id
     from {{ events }} as events
     where events.synced_at > (
-        {#- dbt.dateadd gives a DATETIME on BigQuery: cast back to the column's type. #}
-        select cast({{ dbt.dateadd('minute', -1 * var('hcrm_lookback_minutes'), "coalesce(max(target.synced_at), cast('1900-01-01' as " ~ dbt.type_timestamp() ~ '))') }} as {{ dbt.type_timestamp() }})
+        select {{ own_watermark('target.synced_at') }}
         from {{ this }} as target
         {%- if per_source %}
         where target.source = events.source

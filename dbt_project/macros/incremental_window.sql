@@ -5,15 +5,12 @@
     the watermark is that source's own max, so a source that lags never loses rows because
     another one moved ahead. On a full build it renders nothing. -#}
 {% macro incremental_window(column='synced_at', source_name=none) -%}
-{%- if pipeline_windows_enabled() and is_incremental() -%}
-where {{ pipeline_window_predicate(column, "'" ~ (source_name if source_name is not none else package_source_name()) ~ "'") }}
-{%- elif pipeline_windows_enabled() -%}
+{%- if pipeline_windows_enabled() -%}
 {#- A full build (a new model, a dropped table, --full-refresh) reads all history up to the run's upper bound. #}
-where {{ pipeline_window_upper_predicate(column, "'" ~ (source_name if source_name is not none else package_source_name()) ~ "'") }}
+where {{ pipeline_window_predicate(column, "'" ~ (source_name if source_name is not none else package_source_name()) ~ "'", full_build=not is_incremental()) }}
 {%- elif is_incremental() -%}
 where {{ column }} > (
-    {#- dbt.dateadd gives a DATETIME on BigQuery: cast back to the column's type. #}
-    select cast({{ dbt.dateadd('minute', -1 * var('hcrm_lookback_minutes'), 'coalesce(max(' ~ column ~ "), cast('1900-01-01' as " ~ dbt.type_timestamp() ~ '))') }} as {{ dbt.type_timestamp() }})
+    select {{ own_watermark(column) }}
     from {{ this }}
     {%- if source_name is not none %}
     where source = '{{ source_name }}'

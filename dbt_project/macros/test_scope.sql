@@ -68,6 +68,5 @@
     {%- set package = node.get('package_name') -%}
     {%- set source_expr = ("'" ~ package[('hcrm_source_' | length):] ~ "'") if package.startswith('hcrm_source_') else 'hcrm_rows.source' -%}
     {%- do return('select hcrm_rows.* from ' ~ relation ~ ' as hcrm_rows inner join ops.pipeline_windows as hcrm_window on hcrm_window.source = ' ~ source_expr
-        ~ " where hcrm_rows.synced_at > coalesce(hcrm_window.lower_bound, cast('1900-01-01' as " ~ dbt.type_timestamp() ~ '))'
-        ~ ' and hcrm_rows.synced_at <= hcrm_window.upper_bound') -%}
+        ~ ' where ' ~ window_predicate('hcrm_rows.synced_at', 'hcrm_window.lower_bound', 'hcrm_window.upper_bound')) -%}
 {%- endmacro %}

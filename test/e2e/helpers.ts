@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type HcrmConfig } from '@hcrm/config';
@@ -123,6 +123,7 @@ export async function landRows(
  */
 export function recordHistory(stack: PipelineStack, workflowId: string, file: string): void {
   const args = ['workflow', 'show', '--workflow-id', workflowId, '--address', stack.env.address, '--output', 'json'];
+  mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, execFileSync(stack.config.temporal.cliPath, args));
 }
 

@@ -54,13 +54,12 @@ describe('orchestration (Temporal dev server + worker + dbt + DuckDB)', () => {
     await stack?.teardown();
   });
 
-  it('two scheduled runs in a row: the second processes only the new rows, starting from the first one\'s watermarks', async () => {
+  it('two scheduled runs in a row: the second processes only the new rows, starting from the watermarks the first one advanced', async () => {
     const client = stack.env.client;
     await landRows(stack.config, shopsTable!, [
       shop('3000', new Date(Date.now() - 3 * 3_600_000).toISOString()),
       shop('3001', new Date(Date.now() - 3_600_000).toISOString()),
     ]);
-    // Runs started by the schedule's spec carry its last completion result (manual triggers do not).
     const schedule = await client.schedule.create({
       scheduleId: 'orchestration-test-schedule',
       spec: { intervals: [{ every: '5s' }] },
@@ -90,7 +89,8 @@ describe('orchestration (Temporal dev server + worker + dbt + DuckDB)', () => {
       await schedule.unpause('go on');
       const second = await completedRun(taken + 1);
       await schedule.pause('test done');
-      expect(second.result.watermarkOrigin).toBe('schedule');
+      expect(second.result.watermarkOrigin).toBe('owner');
+      expect(second.result.watermarksFrom).toBe(first.handle.workflowId);
       const gadgetWindow = second.result.windows?.find((w) => w.source === 'gadget');
       expect(gadgetWindow?.from).toBe(first.result.watermarks?.gadget);
       // The next watermark is the latest synced_at the window held: the new shop's.
@@ -109,14 +109,14 @@ describe('orchestration (Temporal dev server + worker + dbt + DuckDB)', () => {
     await schedule.delete();
   });
 
-  it('a run started without watermarks (UI, schedule trigger) continues from the latest successful run', async () => {
+  it('a run started from a client (the UI, a schedule trigger) continues from the owner too', async () => {
     const handle = await stack.env.client.workflow.start('pipelineRun', {
       taskQueue: stack.config.temporal.taskQueue,
       workflowId: 'started-from-ui',
       args: [{ landDemoData: false }],
     });
     const result = (await stack.withWorker(handle.result())) as PipelineResult;
-    expect(result.watermarkOrigin).toBe('previous-run');
+    expect(result.watermarkOrigin).toBe('owner');
     expect(result.watermarksFrom).toMatch(/^scheduled/);
   });
 

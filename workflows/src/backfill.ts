@@ -30,7 +30,7 @@ const CHUNK_LAYERS: Layer[] = ['raw', 'source', 'core'];
 /**
  * Reprocesses the raw rows of some sources whose synced_at is in (from, to], chunk by chunk,
  * through every downstream layer. It holds the warehouse like a pipeline run (one at a time)
- * and never touches the pipeline runs' watermarks, which live in their own results. Chunks run
+ * and never advances the pipeline runs' watermarks (their owner workflow). Chunks run
  * one after another: DuckDB has one writer, and every chunk shares the windows table.
  */
 export async function backfill(input: BackfillInput): Promise<BackfillResult> {
@@ -63,7 +63,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
       progress.detail = `chunk ${index + 1}/${plan.chunks.length}: ${input.sources.join(', ')} (${chunk.from}, ${chunk.to}]`;
       const from = Object.fromEntries(input.sources.map((source) => [source, chunk.from]));
       const windows = await setWindows({ sources: input.sources, from, to: chunk.to, lookbackMinutes: 0, runId: info.runId });
-      for (const layer of CHUNK_LAYERS) result.layers.push(await dbtBuild({ layer, windows: true }));
+      for (const layer of CHUNK_LAYERS) result.layers.push(await dbtBuild({ layer }));
       const rows = windows.reduce((sum, window) => sum + (window.rows ?? 0), 0);
       result.rows += rows;
       progress.rows += rows;
@@ -72,7 +72,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
     progress.detail = 'identity resolution';
     result.identity = await resolveIdentities(false, undefined);
     progress.detail = 'final tables';
-    result.layers.push(await dbtBuild({ layer: 'final', windows: true }));
+    result.layers.push(await dbtBuild({ layer: 'final' }));
     result.finalTables = await summarizeFinalTables();
     progress.status = 'completed';
     progress.detail = `${progress.chunksDone} chunks, ${progress.rows} rows`;

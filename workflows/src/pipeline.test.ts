@@ -4,7 +4,18 @@ import { createRequire } from 'node:module';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import type { DbtLayerResult, EntityType, IdentityApplied, Layer, PipelineActivities, PipelineProgress, PipelineResult } from '@hcrm/core';
+import {
+  EMPTY_WATERMARK_STATE,
+  type DbtLayerResult,
+  type EntityType,
+  type IdentityApplied,
+  type Layer,
+  type PipelineActivities,
+  type PipelineProgress,
+  type PipelineResult,
+  type WatermarkAdvance,
+  type WatermarkState,
+} from '@hcrm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // A real Temporal dev server (the venv's `temporal` binary) with chosen activities: this
@@ -23,7 +34,7 @@ function applied(entityType: EntityType, iterations: number): IdentityApplied {
 }
 
 /** Identity activities that record their calls; each entity type converges on the third round. */
-function identityActivities(calls: string[]) {
+function identityActivities(calls: string[], owner: WatermarkState = EMPTY_WATERMARK_STATE) {
   const rounds = new Map<EntityType, number>();
   return {
     identityReset: async () => {
@@ -53,7 +64,14 @@ function identityActivities(calls: string[]) {
     releaseWarehouse: async () => {
       calls.push('release');
     },
-    previousRunWatermarks: async () => undefined,
+    readWatermarks: async () => {
+      calls.push('read watermarks');
+      return owner;
+    },
+    advanceWatermarks: async (advance: WatermarkAdvance) => {
+      calls.push(`advance from version ${advance.basedOn}`);
+      return { watermarks: { ...owner.watermarks, ...advance.watermarks }, version: owner.version + 1 };
+    },
     deriveWatermarks: async () => {
       calls.push('derive');
       return { manual: '2026-01-01T00:00:00.000Z' };
@@ -111,6 +129,7 @@ describe('pipelineRun workflow', () => {
     expect(calls).toEqual([
       'lock',
       'land',
+      'read watermarks',
       'derive',
       'windows',
       'raw',
@@ -125,13 +144,15 @@ describe('pipelineRun workflow', () => {
       'memberships',
       'final',
       'summarize',
+      'advance from version 0',
       'release',
     ]);
     const value = result as PipelineResult;
-    // No history: the watermarks came from the warehouse; the new one is the latest row seen.
+    // The owner was never advanced: the warehouse seeds it; the new watermark is the latest row seen.
     expect(value.watermarkOrigin).toBe('warehouse');
     expect(value.windows?.[0]?.from).toBe('2026-01-01T00:00:00.000Z');
     expect(value.watermarks?.manual).toBe('2026-02-01T00:00:00.000Z');
+    expect(value.watermarkVersion).toBe(1);
     expect(value.layers.map((l) => l.layer)).toEqual(['raw', 'source', 'core', 'final']);
     expect(value.identity?.person?.iterations).toBe(3);
     expect(value.identity?.group).toBeUndefined();
@@ -174,28 +195,35 @@ describe('pipelineRun workflow', () => {
       'full-refresh',
       { landDemoData: false, fullRefresh: true },
     );
-    expect(calls.slice(0, 7)).toEqual(['lock', 'windows', 'raw --full-refresh', 'source --full-refresh', 'core --full-refresh', 'reset', 'prepare person']);
+    expect(calls.slice(0, 8)).toEqual(['lock', 'read watermarks', 'windows', 'raw --full-refresh', 'source --full-refresh', 'core --full-refresh', 'reset', 'prepare person']);
     expect(calls.at(-1)).toBe('release');
   });
 
-  it('starts from the watermarks it is given and says so', async () => {
+  it('starts from the watermarks their owner holds, says who advanced them, and advances from that version', async () => {
     const calls: string[] = [];
+    const owner: WatermarkState = {
+      watermarks: { manual: '2026-05-01T00:00:00.000Z' },
+      version: 3,
+      advancedBy: { workflowId: 'hcrm-run-1', runId: 'r1', at: '2026-05-01T00:01:00.000Z' },
+    };
     const { result } = await runWith(
       {
         landDemoData: async () => ({ tables: [] }),
         dbtBuild: async ({ layer }) => layerResult(layer),
         summarizeFinalTables: async () => [],
-        ...identityActivities(calls),
+        ...identityActivities(calls, owner),
       },
-      'given-watermarks',
-      { landDemoData: false, watermarks: { manual: '2026-05-01T00:00:00.000Z' }, watermarksFrom: 'hcrm-run-1' },
+      'owner-watermarks',
+      { landDemoData: false },
     );
     expect(calls).not.toContain('derive');
+    expect(calls).toContain('advance from version 3');
     const value = result as PipelineResult;
-    expect(value.watermarkOrigin).toBe('previous-run');
+    expect(value.watermarkOrigin).toBe('owner');
     expect(value.watermarksFrom).toBe('hcrm-run-1');
+    expect(value.watermarkVersion).toBe(4);
     expect(value.windows?.[0]?.from).toBe('2026-05-01T00:00:00.000Z');
-    expect(value.steps.find((s) => s.name === 'windows')?.detail).toMatch(/^watermarks from the previous run hcrm-run-1; manual \(2026-05-01/);
+    expect(value.steps.find((s) => s.name === 'windows')?.detail).toMatch(/^watermarks from the watermark owner, advanced by hcrm-run-1; manual \(2026-05-01/);
   });
 
   it('stops at a failing layer, reports which one and why, and gives the warehouse back', async () => {
@@ -217,6 +245,8 @@ describe('pipelineRun workflow', () => {
     expect(result).toBeInstanceOf(WorkflowFailedError);
     expect(built).toEqual(['raw', 'source']);
     expect(calls.at(-1)).toBe('release');
+    // A failed run advances nothing.
+    expect(calls.filter((call) => call.startsWith('advance'))).toEqual([]);
     const byName = Object.fromEntries(progress.steps.map((s) => [s.name, s]));
     expect(byName.core?.status).toBe('failed');
     expect(byName.core?.detail).toContain('syntax error');

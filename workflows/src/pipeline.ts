@@ -2,7 +2,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   defineQuery,
-  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -28,12 +27,21 @@ import {
   type TableCount,
   type WatermarkMap,
   type WatermarkOrigin,
+  type WatermarkState,
 } from '@hcrm/core';
 
 // Short steps: a few quick retries cover a transient failure (a busy file, a restart).
-export const { landDemoData, summarizeFinalTables, setWindows, deriveWatermarks, previousRunWatermarks, checkSources, releaseWarehouse } = proxyActivities<PipelineActivities>({
+export const { landDemoData, summarizeFinalTables, setWindows, deriveWatermarks, readWatermarks, checkSources, releaseWarehouse } = proxyActivities<PipelineActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
+});
+
+// One Update to the watermark owner: milliseconds of work, so a worker that died while sending
+// it is noticed by the heartbeat timeout and the (idempotent) advance retried on another.
+const { advanceWatermarks } = proxyActivities<PipelineActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 10, nonRetryableErrorTypes: ['WatermarksMoved'] },
 });
 
 // dbt runs for as long as the data needs; the heartbeat timeout notices a dead worker instead.
@@ -70,32 +78,18 @@ export const progressQuery = defineQuery<PipelineProgress>('progress');
 
 /**
  * One pipeline run: take the warehouse (one run or backfill at a time), land the demo data
- * (optional), fix each source's window from the previous run's watermarks, build the raw,
- * source and core layers with dbt, resolve identities, build the final layer, count the
- * final tables, and return the new watermarks (the next run starts from them).
+ * (optional), fix each source's window from the watermarks their owner workflow holds, build
+ * the raw, source and core layers with dbt, resolve identities, build the final layer, count
+ * the final tables, and, with everything committed, advance the owner to the new watermarks
+ * (also the run's result). A run that fails advances nothing: the next one re-reads its rows.
  */
 export async function pipelineRun(input: PipelineInput = {}): Promise<PipelineResult> {
   const landDemo = input.landDemoData ?? true;
   const fullRefresh = input.fullRefresh ?? false;
-  // Runs recorded before the warehouse lock and windows existed replay their own sequence.
-  const exclusive = patched('warehouse-lock-and-windows');
-  const stepNames: StepName[] = [
-    ...(exclusive ? (['lock'] as const) : []),
-    ...(landDemo ? (['land'] as const) : []),
-    ...(exclusive ? (['windows'] as const) : []),
-    ...LAYERS,
-    'summarize',
-  ];
+  const stepNames: StepName[] = ['lock', ...(landDemo ? (['land'] as const) : []), 'windows', ...LAYERS, 'summarize', 'watermarks'];
   const steps: StepProgress[] = stepNames.map((name) => ({ name, status: 'pending' }));
   setHandler(progressQuery, () => ({ steps }));
   const result: PipelineResult = { steps, layers: [], finalTables: [] };
-
-  if (!exclusive) {
-    if (landDemo) result.landed = await step(steps, 'land', landDemoData, describeLanded);
-    await buildLayers(steps, result, fullRefresh);
-    result.finalTables = await step(steps, 'summarize', summarizeFinalTables, describeTables);
-    return result;
-  }
 
   const info = workflowInfo();
   const owner: LockOwner = { workflowId: info.workflowId, runId: info.runId, purpose: 'pipeline run' };
@@ -104,18 +98,20 @@ export async function pipelineRun(input: PipelineInput = {}): Promise<PipelineRe
     if (landDemo) result.landed = await step(steps, 'land', landDemoData, describeLanded);
     // The upper bound of every window: the time the run started (deterministic in replay).
     const upperBound = new Date(info.runStartTime ?? Date.now()).toISOString();
+    let basedOn = 0;
     result.windows = await step(
       steps,
       'windows',
       async () => {
-        const start = await startingWatermarks(input, fullRefresh);
+        const start = await startingWatermarks(fullRefresh);
+        basedOn = start.version;
         result.watermarkOrigin = start.origin;
         if (start.from) result.watermarksFrom = start.from;
         return setWindows({ from: start.watermarks, to: upperBound, runId: info.runId });
       },
       (windows) => describeWindows(result, windows),
     );
-    await buildLayers(steps, result, fullRefresh, true);
+    await buildLayers(steps, result, fullRefresh);
     result.finalTables = await step(steps, 'summarize', summarizeFinalTables, describeTables);
     // Each source moves to the latest synced_at its window held (a row committed later with a
     // later synced_at is in the next window); a source with nothing new keeps its watermark.
@@ -125,6 +121,13 @@ export async function pipelineRun(input: PipelineInput = {}): Promise<PipelineRe
       if (watermark) next[window.source] = watermark;
     }
     result.watermarks = next;
+    const advanced = await step(
+      steps,
+      'watermarks',
+      () => advanceWatermarks({ workflowId: info.workflowId, runId: info.runId, basedOn, watermarks: next }),
+      (state) => `owner advanced to version ${state.version}`,
+    );
+    result.watermarkVersion = advanced.version;
     upsertMemo({ watermarks: result.watermarks });
     return result;
   } finally {
@@ -135,20 +138,18 @@ export async function pipelineRun(input: PipelineInput = {}): Promise<PipelineRe
 interface StartingWatermarks {
   watermarks: WatermarkMap;
   origin: WatermarkOrigin;
+  /** The owner's version they were read at: the run's advance is based on it. */
+  version: number;
   from?: string;
 }
 
-/** The previous successful run's watermarks: from the input, the schedule, or the warehouse. */
-async function startingWatermarks(input: PipelineInput, fullRefresh: boolean): Promise<StartingWatermarks> {
-  if (fullRefresh) return { watermarks: {}, origin: 'full-refresh' };
-  if (input.watermarks) return { watermarks: input.watermarks, origin: 'previous-run', from: input.watermarksFrom };
-  const last = workflowInfo().lastResult as Partial<PipelineResult> | undefined;
-  if (last?.watermarks) return { watermarks: last.watermarks, origin: 'schedule' };
-  // Started without them (a schedule's manual trigger, the UI): the latest successful run's.
-  const previous = await previousRunWatermarks();
-  if (previous) return { watermarks: previous.watermarks, origin: 'previous-run', from: previous.workflowId };
+/** The watermarks the owner holds; an owner never advanced is seeded from the warehouse. */
+async function startingWatermarks(fullRefresh: boolean): Promise<StartingWatermarks> {
+  const state: WatermarkState = await readWatermarks();
+  if (fullRefresh) return { watermarks: {}, origin: 'full-refresh', version: state.version };
+  if (state.version > 0) return { watermarks: state.watermarks, origin: 'owner', version: state.version, from: state.advancedBy?.workflowId };
   const derived = await deriveWatermarks();
-  return { watermarks: derived, origin: Object.keys(derived).length ? 'warehouse' : 'none' };
+  return { watermarks: derived, origin: Object.keys(derived).length ? 'warehouse' : 'none', version: 0 };
 }
 
 function describeWindows(result: PipelineResult, windows: SourceWindow[]): string {
@@ -157,18 +158,14 @@ function describeWindows(result: PipelineResult, windows: SourceWindow[]): strin
 }
 
 /** The layers in order: dbt for raw, source, core and final; SQL activities for identity. */
-export async function buildLayers(steps: StepProgress[], result: PipelineResult, fullRefresh: boolean, windows = false): Promise<void> {
+export async function buildLayers(steps: StepProgress[], result: PipelineResult, fullRefresh: boolean): Promise<void> {
   for (const layer of LAYERS) {
-    // Runs recorded before identity moved to SQL activities built it with dbt; replaying
-    // them must take the same path.
-    if (layer === 'identity' && patched('identity-sql-activities')) {
+    if (layer === 'identity') {
       const current = steps.find((s) => s.name === 'identity');
       result.identity = await step(steps, 'identity', () => resolveIdentities(fullRefresh, current), describeIdentity);
       continue;
     }
-    result.layers.push(
-      await step(steps, layer, () => dbtBuild({ layer, ...(fullRefresh ? { fullRefresh } : {}), ...(windows ? { windows } : {}) }), describeLayer),
-    );
+    result.layers.push(await step(steps, layer, () => dbtBuild({ layer, ...(fullRefresh ? { fullRefresh } : {}) }), describeLayer));
   }
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { duckDbPath, loadConfig, type HcrmConfig } from '@hcrm/config';
-import type { DbtLayerResult, LandResult, Layer, RegisteredSource, SourceWindow, TableCount } from '@hcrm/core';
+import { EMPTY_WATERMARK_STATE, type DbtLayerResult, type LandResult, type Layer, type RegisteredSource, type SourceWindow, type TableCount } from '@hcrm/core';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities } from './activities';
@@ -38,7 +38,7 @@ describe('pipeline activities (real DuckDB file)', () => {
       openWarehouse: () => openDuckDbWarehouse({ path: duckDbPath(effective.warehouse) }),
       sources,
       isRunning: async () => false,
-      previousRun: async () => undefined,
+      watermarkOwner: { read: async () => EMPTY_WATERMARK_STATE, advance: async () => Promise.reject(new Error('no run advances watermarks in these tests')) },
     });
   };
 

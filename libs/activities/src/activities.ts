@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { dbtWarehouseEnv, type HcrmConfig } from '@hcrm/config';
-import { dbtSourceList, REPORTED_FINAL_TABLES, SCHEMAS, type Materialization, type WatermarkMap, type DbtLayerResult, type Layer, type PipelineActivities, type RegisteredSource, type TableCount } from '@hcrm/core';
+import { dbtSourceList, REPORTED_FINAL_TABLES, SCHEMAS, type Materialization, type DbtLayerResult, type Layer, type PipelineActivities, type RegisteredSource, type TableCount } from '@hcrm/core';
 import { DbtError, ensureDbtDeps, type DbtSession, problemNodes, runDbt, runResultsInvocation } from '@hcrm/dbt';
 import { appliedTableRows, applyIdentityBatch, iterateComponents, prepareIdentityBatch, resetIdentity, stageMemberships } from '@hcrm/identity';
 import { qualifiedName } from '@hcrm/sql';
@@ -17,6 +17,7 @@ import {
   releaseWarehouseLock,
   writeWindows,
   type ExecutionLiveness,
+  type WatermarkOwnerClient,
 } from './orchestration';
 
 export interface ActivityDependencies {
@@ -26,8 +27,8 @@ export interface ActivityDependencies {
   sources: readonly RegisteredSource[];
   /** Whether a workflow execution still runs: a lock held by one that does not is taken over. */
   isRunning: ExecutionLiveness;
-  /** The latest successful pipeline run's watermarks (the worker asks its Temporal server). */
-  previousRun: () => Promise<{ workflowId: string; watermarks: WatermarkMap } | undefined>;
+  /** The warehouse's watermark owner workflow (the worker reaches it through its Temporal client). */
+  watermarkOwner: WatermarkOwnerClient;
   /** A long-lived dbt process for the dbt activities; without one each command starts dbt. */
   dbtSession?: DbtSession;
 }
@@ -67,7 +68,7 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
       });
     },
 
-    async dbtBuild({ layer, fullRefresh, windows }) {
+    async dbtBuild({ layer, fullRefresh }) {
       // A first attempt never continues an earlier invocation's results (see `dbt retry` below).
       if (Context.current().info.attempt === 1) rmSync(join(deps.config.dbt.targetPath, 'run_results.json'), { force: true });
       if (layer === 'raw') {
@@ -79,7 +80,7 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
           }
         });
       }
-      return buildLayer(deps.config, layer, dbtSourceList(deps.sources.map((s) => s.definition)), { fullRefresh: fullRefresh ?? false, windows: windows ?? false, session: deps.dbtSession }, (rows) =>
+      return buildLayer(deps.config, layer, dbtSourceList(deps.sources.map((s) => s.definition)), { fullRefresh: fullRefresh ?? false, session: deps.dbtSession }, (rows) =>
         withWarehouse(async (warehouse) => recordMaterializations(warehouse, await withTableRowCounts(warehouse, rows))),
       );
     },
@@ -92,8 +93,13 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
       await withWarehouse((warehouse) => releaseWarehouseLock(warehouse, owner));
     },
 
-    async previousRunWatermarks() {
-      return deps.previousRun();
+    async readWatermarks() {
+      return deps.watermarkOwner.read();
+    },
+
+    async advanceWatermarks(advance) {
+      Context.current().heartbeat();
+      return deps.watermarkOwner.advance(advance);
     },
 
     async deriveWatermarks() {
@@ -185,12 +191,17 @@ async function buildLayer(
   config: HcrmConfig,
   layer: Layer,
   sourceList: string,
-  { fullRefresh, windows, session }: { fullRefresh: boolean; windows: boolean; session: DbtSession | undefined },
+  { fullRefresh, session }: { fullRefresh: boolean; session: DbtSession | undefined },
   record: (rows: Materialization[]) => Promise<void>,
 ): Promise<DbtLayerResult> {
   const context = Context.current();
   // HCRM_PIPELINE_WINDOWS: models read the windows the run fixed in ops.pipeline_windows.
-  const dbtEnv = { ...dbtWarehouseEnv(config.warehouse), HCRM_SOURCES: sourceList, ...(windows ? { HCRM_PIPELINE_WINDOWS: '1' } : {}) };
+  const dbtEnv = {
+    ...dbtWarehouseEnv(config.warehouse),
+    HCRM_SOURCES: sourceList,
+    HCRM_PIPELINE_WINDOWS: '1',
+    HCRM_LOOKBACK_MINUTES: String(config.project.pipeline.lookbackMinutes),
+  };
   const dbtPaths = {
     executable: config.dbt.executable,
     projectDir: config.dbt.projectDir,

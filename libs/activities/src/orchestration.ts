@@ -1,10 +1,17 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { RAW_SCHEMA, type LockOwner, type RegisteredSource, type SourceWindow, type WatermarkMap, type WindowsInput } from '@hcrm/core';
+import { RAW_SCHEMA, type LockOwner, type RegisteredSource, type SourceWindow, type WatermarkAdvance, type WatermarkMap, type WatermarkState, type WindowsInput } from '@hcrm/core';
 import { createOpsTablesSql, DIALECT_SQL, LOCK_TABLE, nowSql, rawTableName, replaceWindowsSql, WINDOWS_TABLE } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 
 /** Answers whether a workflow execution is still running (the worker asks its Temporal server). */
 export type ExecutionLiveness = (workflowId: string, runId: string) => Promise<boolean>;
+
+/** Reads and advances the warehouse's watermark owner workflow (the worker's Temporal client). */
+export interface WatermarkOwnerClient {
+  read(): Promise<WatermarkState>;
+  /** Fails non-retryably (`WatermarksMoved`) when the owner refuses the advance. */
+  advance(advance: WatermarkAdvance): Promise<WatermarkState>;
+}
 
 const LOCK_NAME = 'pipeline';
 
@@ -108,8 +115,9 @@ export async function writeWindows(
 }
 
 /**
- * Watermarks when no run history has them: per source, the latest `synced_at` every core
- * table already holds. Nothing is skipped: rows after it are in the next window.
+ * Seeds a watermark owner that was never advanced (a warehouse built before it, or whose
+ * Temporal history is gone): per source, the latest `synced_at` every core table already
+ * holds. Nothing is skipped: rows after it are in the next window.
  */
 export async function deriveWatermarks(warehouse: Warehouse): Promise<WatermarkMap> {
   // The smallest of the per-source maxima over the core tables: a run that built core.events

@@ -49,6 +49,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ HCRM_STATE_DIR: '/tmp/a', HCRM_TASK_QUEUE: 'crm' }, root).temporal.taskQueue).toBe('crm');
   });
 
+  it('names one watermark owner per warehouse, whatever the state dir or task queue', () => {
+    const a = loadConfig({ HCRM_STATE_DIR: '/tmp/a' }, root).temporal.watermarkWorkflowId;
+    expect(a).toMatch(/^hcrm-watermarks-duckdb-[0-9a-f]{8}$/);
+    expect(loadConfig({ HCRM_STATE_DIR: '/tmp/b' }, root).temporal.watermarkWorkflowId).not.toBe(a);
+    // Another state dir writing to the same file shares its owner.
+    expect(loadConfig({ HCRM_STATE_DIR: '/tmp/b', HCRM_DUCKDB_PATH: '/tmp/a/warehouse.duckdb', HCRM_TASK_QUEUE: 'other' }, root).temporal.watermarkWorkflowId).toBe(a);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ TEMPORAL_ADDRESS: '' }, root).temporal.address).toBeUndefined();
   });

@@ -43,6 +43,11 @@ export interface HcrmConfig {
     address?: string;
     namespace: string;
     taskQueue: string;
+    /**
+     * Workflow id of the warehouse's watermark owner (workflow `watermarkOwner`): one per
+     * warehouse, so every checkout or worker writing to the same warehouse shares it.
+     */
+    watermarkWorkflowId: string;
     cliPath: string;
     /** SQLite file of the local dev server, so history survives restarts. */
     dbFile: string;
@@ -60,11 +65,12 @@ export function loadConfig(env: Env = process.env, repoRoot: string = findRepoRo
   const venvDir = resolve(nonEmpty(env.HCRM_VENV) ?? join(repoRoot, '.venv'));
   const dbtState = join(stateDir, 'dbt');
   const project = loadProjectConfig(env, repoRoot);
+  const warehouse = resolveWarehouseSettings(env, project.warehouse, stateDir);
   return {
     repoRoot,
     stateDir,
     logDir: join(stateDir, 'logs'),
-    warehouse: resolveWarehouseSettings(env, project.warehouse, stateDir),
+    warehouse,
     venvDir,
     dbt: {
       executable: join(venvDir, 'bin', 'dbt'),
@@ -80,13 +86,25 @@ export function loadConfig(env: Env = process.env, repoRoot: string = findRepoRo
       namespace: nonEmpty(env.TEMPORAL_NAMESPACE) ?? 'default',
       // One queue per state dir: on a shared Temporal server, a run of one checkout must never
       // be picked up by the worker of another, which writes to its own warehouse.
-      taskQueue: nonEmpty(env.HCRM_TASK_QUEUE) ?? `${TASK_QUEUE_PREFIX}-${createHash('sha256').update(stateDir).digest('hex').slice(0, 8)}`,
+      taskQueue: nonEmpty(env.HCRM_TASK_QUEUE) ?? `${TASK_QUEUE_PREFIX}-${shortHash(stateDir)}`,
+      watermarkWorkflowId: `hcrm-watermarks-${warehouse.kind}-${shortHash(warehouseIdentity(warehouse))}`,
       cliPath: join(venvDir, 'bin', 'temporal'),
       dbFile: join(stateDir, 'temporal.sqlite'),
       stackFile: join(stateDir, 'stack.json'),
     },
     project,
   };
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+/** What names one warehouse: the DuckDB file, the Snowflake account and database, the BigQuery project. */
+function warehouseIdentity(warehouse: WarehouseSettings): string {
+  if (warehouse.kind === 'duckdb') return resolve(warehouse.path);
+  if (warehouse.kind === 'snowflake') return `${warehouse.account.toLowerCase()}/${warehouse.database.toLowerCase()}`;
+  return warehouse.projectId;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

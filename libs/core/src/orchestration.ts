@@ -8,11 +8,9 @@ export type WatermarkMap = Record<string, string>;
 
 /** Where a run's starting watermarks came from (said in its summary). */
 export type WatermarkOrigin =
-  /** The previous successful `pipelineRun`, found by `hcrm run` and passed as input. */
-  | 'previous-run'
-  /** The schedule's last completion result (scheduled runs). */
-  | 'schedule'
-  /** No history: the maximum `synced_at` per source the warehouse has already processed. */
+  /** The watermark owner workflow of the warehouse: the map the last successful run advanced it to. */
+  | 'owner'
+  /** The owner has never been advanced: the maximum `synced_at` per source the warehouse already holds seeds it. */
   | 'warehouse'
   /** Nothing processed yet anywhere: every row is in the window. */
   | 'none'
@@ -20,16 +18,71 @@ export type WatermarkOrigin =
   | 'full-refresh';
 
 const ORIGIN_TEXT: Record<WatermarkOrigin, string> = {
-  'previous-run': 'from the previous run',
-  schedule: "from the schedule's last completed run",
-  warehouse: 'derived from the warehouse (no run history)',
+  owner: 'from the watermark owner, advanced by',
+  warehouse: 'derived from the warehouse (the watermark owner has no history yet)',
   none: 'none yet: everything is new',
   'full-refresh': 'ignored (full refresh)',
 };
 
-/** Where a run's watermarks came from, for its summary: "from the previous run hcrm-run-1". */
+/** Where a run's watermarks came from, for its summary: "from the watermark owner, advanced by hcrm-run-1". */
 export function describeWatermarkOrigin(origin: WatermarkOrigin | undefined, from?: string): string {
   return `${origin ? ORIGIN_TEXT[origin] : ''}${from ? ` ${from}` : ''}`;
+}
+
+/** Workflow type of the long-lived owner of a warehouse's watermarks (one execution per warehouse). */
+export const WATERMARK_OWNER_WORKFLOW = 'watermarkOwner';
+/** Its query: the current {@link WatermarkState}. */
+export const WATERMARKS_QUERY = 'watermarks';
+/** Its Update: a successful run's {@link WatermarkAdvance}; answers with the new state. */
+export const ADVANCE_WATERMARKS_UPDATE = 'advanceWatermarks';
+
+/**
+ * The per-source watermarks of one warehouse, as their owner workflow holds them in its history
+ * (and shows them in its memo and `watermarks` query in the Temporal UI).
+ */
+export interface WatermarkState {
+  watermarks: WatermarkMap;
+  /** How many times runs advanced the map; 0 means never (the next run seeds it from the warehouse). */
+  version: number;
+  /** The run that advanced it last. */
+  advancedBy?: { workflowId: string; runId: string; at: string };
+}
+
+/** What a successful pipeline run sends its warehouse's owner once its data is committed. */
+export interface WatermarkAdvance {
+  workflowId: string;
+  runId: string;
+  /** The version the run read when it fixed its windows: an owner that moved since refuses it. */
+  basedOn: number;
+  /** Per source, the latest synced_at the run processed; sources it did not process keep theirs. */
+  watermarks: WatermarkMap;
+}
+
+export const EMPTY_WATERMARK_STATE: WatermarkState = { watermarks: {}, version: 0 };
+
+/**
+ * Why an owner in `state` must refuse `advance`, or undefined when it may apply it. The same
+ * run sending its advance twice (a retried activity) is accepted and changes nothing.
+ */
+export function watermarkAdvanceProblem(state: WatermarkState, advance: WatermarkAdvance): string | undefined {
+  if (state.advancedBy?.runId === advance.runId) return undefined;
+  if (advance.basedOn !== state.version) {
+    return (
+      `run ${advance.workflowId} started from watermark version ${advance.basedOn}, but the owner is at version ${state.version} ` +
+      `(advanced by ${state.advancedBy?.workflowId ?? '?'}); its rows are committed and the next run re-reads them`
+    );
+  }
+  return undefined;
+}
+
+/** The state after `advance` (already checked with {@link watermarkAdvanceProblem}); `at` is workflow time. */
+export function applyWatermarkAdvance(state: WatermarkState, advance: WatermarkAdvance, at: string): WatermarkState {
+  if (state.advancedBy?.runId === advance.runId) return state;
+  return {
+    watermarks: { ...state.watermarks, ...advance.watermarks },
+    version: state.version + 1,
+    advancedBy: { workflowId: advance.workflowId, runId: advance.runId, at },
+  };
 }
 
 /** The rows one run processes for one source: `synced_at` in (from - lookback, to]. */

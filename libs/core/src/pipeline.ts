@@ -1,6 +1,6 @@
 import type { EntityType, IdentityApplied, IdentityBatch, IdentityRound, IdentityRunSummary, MembershipsStaged } from './identity';
 import type { Layer } from './layers';
-import type { LockOwner, SourceWindow, WatermarkMap, WatermarkOrigin, WindowsInput } from './orchestration';
+import type { LockOwner, SourceWindow, WatermarkAdvance, WatermarkMap, WatermarkOrigin, WatermarkState, WindowsInput } from './orchestration';
 
 /** Input of the `pipelineRun` workflow. Everything is optional; `{}` runs the whole pipeline. */
 export interface PipelineInput {
@@ -11,17 +11,9 @@ export interface PipelineInput {
    * resolution starts over, so entity ids may be renumbered (default false).
    */
   fullRefresh?: boolean;
-  /**
-   * Per-source watermarks to start from: the result of the previous successful run, which
-   * `hcrm run` looks up. Scheduled runs leave it out and use the schedule's last completion
-   * result; with neither, they are derived from the warehouse.
-   */
-  watermarks?: WatermarkMap;
-  /** The workflow id of the run `watermarks` came from, for the summary. */
-  watermarksFrom?: string;
 }
 
-export type StepName = 'lock' | 'land' | 'windows' | Layer | 'summarize';
+export type StepName = 'lock' | 'land' | 'windows' | Layer | 'summarize' | 'watermarks';
 export type StepStatus = 'pending' | 'running' | 'completed' | 'failed';
 
 export interface StepProgress {
@@ -83,17 +75,18 @@ export interface PipelineResult {
   steps: StepProgress[];
   landed?: LandResult;
   layers: DbtLayerResult[];
-  /** Absent in runs recorded before identity resolution moved to SQL activities. */
   identity?: IdentityRunSummary;
   finalTables: TableCount[];
   /**
    * The watermarks the next run starts from: per source, the latest synced_at its window held
-   * (or its previous watermark when nothing arrived). Absent in runs recorded before windows.
+   * (or its previous watermark when nothing arrived), as sent to the watermark owner.
    */
   watermarks?: WatermarkMap;
-  /** Where this run's starting watermarks came from, and the windows it processed. */
+  /** Where this run's starting watermarks came from (and the run that advanced them), and the windows it processed. */
   watermarkOrigin?: WatermarkOrigin;
   watermarksFrom?: string;
+  /** The watermark owner's version after this run advanced it. */
+  watermarkVersion?: number;
   windows?: SourceWindow[];
 }
 
@@ -104,11 +97,8 @@ export interface PipelineResult {
 export interface PipelineActivities {
   /** Lands the bundled demo rows of every registered source into its raw tables. */
   landDemoData(): Promise<LandResult>;
-  /**
-   * Runs `dbt build` for one layer. With `windows`, the models read the windows the run fixed
-   * (ops.pipeline_windows); runs recorded before windows existed build without them.
-   */
-  dbtBuild(input: { layer: Layer; fullRefresh?: boolean; windows?: boolean }): Promise<DbtLayerResult>;
+  /** Runs `dbt build` for one layer; its models read the windows the run fixed (ops.pipeline_windows). */
+  dbtBuild(input: { layer: Layer; fullRefresh?: boolean }): Promise<DbtLayerResult>;
   /** Drops every identity table, so the next batch resolves all of history from scratch. */
   identityReset(): Promise<void>;
   /** Stages an entity type's new identifiers and the contracted graph they form. */
@@ -123,9 +113,11 @@ export interface PipelineActivities {
   acquireWarehouse(owner: LockOwner): Promise<void>;
   /** Gives the warehouse back. */
   releaseWarehouse(owner: LockOwner): Promise<void>;
-  /** The watermarks of the latest successful run on this task queue, from Temporal's visibility. */
-  previousRunWatermarks(): Promise<{ workflowId: string; watermarks: WatermarkMap } | undefined>;
-  /** The latest synced_at per source already in the core event log (when no history has watermarks). */
+  /** The warehouse's watermarks, from their owner workflow (started if it is not running). */
+  readWatermarks(): Promise<WatermarkState>;
+  /** Sends a successful run's new watermarks to their owner (an Update); idempotent per run. */
+  advanceWatermarks(advance: WatermarkAdvance): Promise<WatermarkState>;
+  /** The latest synced_at per source already in the core event log (seeds an owner that was never advanced). */
   deriveWatermarks(): Promise<WatermarkMap>;
   /** Fixes the windows the next dbt layers read (ops.pipeline_windows); returns them. */
   setWindows(input: WindowsInput): Promise<SourceWindow[]>;

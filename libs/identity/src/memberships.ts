@@ -16,7 +16,7 @@ const RETRACTIONS = sharedIdentityTable('membership_retractions');
  * The core membership rows after the watermark that no earlier run observed as they are now
  * (same id, identifiers and role): a corrected membership is a new version of its id.
  */
-function freshMembershipsSql(d: DialectSql, watermark: string | undefined, lookbackMinutes?: number): string {
+function freshMembershipsSql(d: DialectSql, watermark: string | undefined, lookbackMinutes: number): string {
   const window = (alias: string) => afterWatermarkSql(d, `${alias}._ingested_at`, watermark, lookbackMinutes);
   const where = (alias: string) => (window(alias) ? `where ${window(alias)}` : '');
   // The observations of the window's ids only (see stageBatchSql). No alias is named like a
@@ -37,7 +37,7 @@ ${where('incoming') ? `${where('incoming')} and ` : 'where '}not exists (
 }
 
 /** Stages the run's fresh core membership rows once; the statements below read them. */
-export function stageMembershipBatchSql(dialect: Dialect, watermark?: string, lookbackMinutes?: number): string {
+export function stageMembershipBatchSql(dialect: Dialect, watermark: string | undefined, lookbackMinutes: number): string {
   return `create or replace table ${MEMBERSHIP_BATCH} as
 select incoming.* ${freshMembershipsSql(DIALECT_SQL[dialect], watermark, lookbackMinutes)}`;
 }
@@ -91,7 +91,7 @@ export async function stageMemberships(
   warehouse: Warehouse,
   config: IdentityConfig,
   runId: string,
-  { lookbackMinutes }: IdentityReadOptions = {},
+  { lookbackMinutes }: IdentityReadOptions,
 ): Promise<MembershipsStaged> {
   await ensureIdentityTables(warehouse);
   if (await alreadyApplied(warehouse, 'membership', runId)) return { rows: 0 };

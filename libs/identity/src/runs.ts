@@ -11,16 +11,13 @@ import { scalar } from './internal';
 const RUNS = sharedIdentityTable('identity_runs');
 
 /**
- * Identity batches start this many minutes before the last batch's max `_ingested_at`, in
- * case rows are committed out of order; rows already observed are skipped by id. The
- * activities pass hcrm.yml's `pipeline.lookback_minutes`; this is the default.
+ * How identity batches read core: they start this many minutes before the last batch's max
+ * `_ingested_at`, in case rows are committed out of order; rows already observed are skipped
+ * by id.
  */
-export const IDENTITY_LOOKBACK_MINUTES = 10;
-
-/** How identity batches read core: the lookback before the last batch's watermark. */
 export interface IdentityReadOptions {
-  /** hcrm.yml `pipeline.lookback_minutes`; default IDENTITY_LOOKBACK_MINUTES. */
-  lookbackMinutes?: number;
+  /** hcrm.yml `pipeline.lookback_minutes` (the activities pass the project config's). */
+  lookbackMinutes: number;
 }
 
 /**
@@ -30,7 +27,7 @@ export interface IdentityReadOptions {
  * @example
  *   afterWatermarkSql(DIALECT_SQL.duckdb, 'core._ingested_at', '2026-01-01T00:00:00Z', 10)
  */
-export function afterWatermarkSql(d: DialectSql, column: string, watermark: string | undefined, lookbackMinutes = IDENTITY_LOOKBACK_MINUTES): string | undefined {
+export function afterWatermarkSql(d: DialectSql, column: string, watermark: string | undefined, lookbackMinutes: number): string | undefined {
   return watermark ? `${column} > ${d.minusMinutes(d.timestampLiteral(watermark), lookbackMinutes)}` : undefined;
 }
 

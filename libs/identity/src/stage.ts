@@ -17,8 +17,8 @@ export interface BatchOptions {
   phoneRegion: string;
   /** The last applied batch's max `_ingested_at` (ISO, UTC); undefined on the first run. */
   watermark?: string;
-  /** Re-read this many minutes before the watermark (default IDENTITY_LOOKBACK_MINUTES). */
-  lookbackMinutes?: number;
+  /** Re-read this many minutes before the watermark (hcrm.yml `pipeline.lookback_minutes`). */
+  lookbackMinutes: number;
 }
 
 /**
@@ -162,7 +162,7 @@ export async function prepareIdentityBatch(
   config: IdentityConfig,
   entity: EntityType,
   runId: string,
-  { lookbackMinutes }: IdentityReadOptions = {},
+  { lookbackMinutes }: IdentityReadOptions,
 ): Promise<IdentityBatch> {
   await ensureIdentityTables(warehouse);
   if (await alreadyApplied(warehouse, entity, runId)) {

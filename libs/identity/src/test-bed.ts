@@ -42,7 +42,8 @@ export async function openIdentityTestBed(): Promise<IdentityTestBed> {
       batchNo += 1;
       const ingestedAt = new Date(Date.UTC(2026, 0, 1, 0, batchNo * 20)).toISOString();
       if (rows.length) await addCoreIdentifiers(warehouse, 'person', rows, ingestedAt);
-      return resolveIdentityBatch(warehouse, config, 'person', `run-${batchNo}`);
+      // Batches are ingested 20 minutes apart: a 10-minute overlap re-reads none of the previous one.
+      return resolveIdentityBatch(warehouse, config, 'person', `run-${batchNo}`, { lookbackMinutes: 10 });
     },
     async close() {
       await warehouse.close();

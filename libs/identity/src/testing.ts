@@ -2,6 +2,7 @@ import { SCHEMAS, type EntityType, type IdentityApplied, type IdentityConfig } f
 import type { Warehouse } from '@hcrm/warehouse';
 import { applyIdentityBatch } from './apply';
 import { iterateComponents } from './components';
+import type { IdentityReadOptions } from './runs';
 import { prepareIdentityBatch } from './stage';
 
 /** One core identifier row, as the core layer holds it. */
@@ -48,15 +49,16 @@ export async function addCoreIdentifiers(
  * benchmarks: the workflow calls the three steps as activities).
  *
  * @example
- *   const applied = await resolveIdentityBatch(warehouse, DEFAULT_IDENTITY_CONFIG, 'person', 'run-1');
+ *   const applied = await resolveIdentityBatch(warehouse, DEFAULT_IDENTITY_CONFIG, 'person', 'run-1', { lookbackMinutes: 0 });
  */
 export async function resolveIdentityBatch(
   warehouse: Warehouse,
   config: IdentityConfig,
   entity: EntityType,
   runId: string,
+  read: IdentityReadOptions,
 ): Promise<IdentityApplied | undefined> {
-  const batch = await prepareIdentityBatch(warehouse, config, entity, runId);
+  const batch = await prepareIdentityBatch(warehouse, config, entity, runId, read);
   if (batch.batchRows === 0) return undefined;
   let iterations = 0;
   for (;;) {

@@ -1,3 +1,4 @@
 export { createPipelineWorker, type PipelineWorkerOptions } from './worker';
 export { findSource, registeredSources } from './sources';
-export { BACKFILL_WORKFLOW, latestSuccessfulRun, PIPELINE_WORKFLOW, type PreviousRun } from './runs';
+export { BACKFILL_WORKFLOW, PIPELINE_WORKFLOW } from './runs';
+export { describeWatermarkOwner, watermarkOwnerClient } from './watermark-owner';

@@ -6,13 +6,13 @@ import type { HcrmConfig } from '@hcrm/config';
 import type { PipelineActivities } from '@hcrm/core';
 import { DbtSession } from '@hcrm/dbt';
 import { openWarehouse } from '@hcrm/warehouse';
-import { latestSuccessfulRun } from './runs';
 import { registeredSources } from './sources';
+import { watermarkOwnerClient } from './watermark-owner';
 
 export interface PipelineWorkerOptions {
   config: HcrmConfig;
   connection: NativeConnection;
-  /** A client of the same server: the warehouse lock asks it whether its holder still runs. */
+  /** A client of the same server: the warehouse lock asks it whether its holder still runs, and the watermark owner is reached through it. */
   client: Client;
   /** Wraps the real activities, e.g. to inject a fault in a test; the identity by default. */
   wrapActivities?: (activities: PipelineActivities) => PipelineActivities;
@@ -34,10 +34,7 @@ export async function createPipelineWorker({ config, connection, client, wrapAct
     ...(dbtSession ? { dbtSession } : {}),
     openWarehouse: () => openWarehouse(config.warehouse),
     sources: registeredSources,
-    previousRun: async () => {
-      const previous = await latestSuccessfulRun(client, config.temporal.taskQueue);
-      return previous?.result.watermarks ? { workflowId: previous.workflowId, watermarks: previous.result.watermarks } : undefined;
-    },
+    watermarkOwner: watermarkOwnerClient(client, config),
     isRunning: async (workflowId, runId) => {
       try {
         const description = await client.workflow.getHandle(workflowId, runId).describe();

@@ -14,3 +14,8 @@ export async function pipelineRun(): Promise<void> {
 export async function backfill(): Promise<void> {
   await dbtBuild({ layer: 'final' });
 }
+
+// An incompatible watermark owner: it builds instead of recording its state.
+export async function watermarkOwner(): Promise<void> {
+  await dbtBuild({ layer: 'final' });
+}

@@ -4,7 +4,6 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { CliError } from '../errors';
 import { formatSeconds, formatTable } from '../format';
 import type { CliIo } from '../io';
-import { latestSuccessfulRun } from '@hcrm/pipeline';
 import { PIPELINE_WORKFLOW } from '../runs';
 import { openSession } from '../session';
 
@@ -24,14 +23,6 @@ export async function runCommand(config: HcrmConfig, io: CliIo, options: RunOpti
     io.stdout(`Temporal ${session.target.address} (${how[session.target.origin]})\n`);
     const workflowId = `hcrm-run-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     const input: PipelineInput = { landDemoData: options.demoData, ...(options.fullRefresh ? { fullRefresh: true } : {}) };
-    if (!options.fullRefresh) {
-      // Manual and scheduled runs share one chain: continue from the latest successful run.
-      const previous = await latestSuccessfulRun(session.client, config.temporal.taskQueue);
-      if (previous?.result.watermarks) {
-        input.watermarks = previous.result.watermarks;
-        input.watermarksFrom = previous.workflowId;
-      }
-    }
     if (options.fullRefresh) {
       io.stdout('Full refresh: every layer is rebuilt and identities are resolved from scratch; entity ids may be renumbered.\n');
     }
@@ -169,7 +160,8 @@ function watermarkLines(result: PipelineResult): string[] {
   const next = Object.entries(result.watermarks)
     .map(([source, at]) => `${source} ${at}`)
     .join(', ');
-  return [`Watermarks: started ${origin}; next run starts after ${next}`];
+  const version = result.watermarkVersion === undefined ? '' : ` (owner version ${result.watermarkVersion})`;
+  return [`Watermarks: started ${origin}; next run starts after ${next}${version}`];
 }
 
 function identityLines(result: PipelineResult): string[] {

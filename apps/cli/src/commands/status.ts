@@ -1,10 +1,9 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import type { HcrmConfig } from '@hcrm/config';
-import type { PipelineResult } from '@hcrm/core';
 import { LOCK_TABLE, OPS_SCHEMA } from '@hcrm/sql';
 import { formatTable } from '../format';
 import type { CliIo } from '../io';
-import { latestSuccessfulRun } from '@hcrm/pipeline';
+import { describeWatermarkOwner } from '@hcrm/pipeline';
 import { BACKFILL_WORKFLOW, connectToLongLivedServer, PIPELINE_WORKFLOW, scheduleId } from '../runs';
 import { openReadOnlyWarehouse } from './query';
 
@@ -37,7 +36,7 @@ export async function statusCommand(config: HcrmConfig, io: CliIo, options: { js
       if (runs.length >= 10) break;
     }
     runs.sort((a, b) => (b.started ?? '').localeCompare(a.started ?? ''));
-    const latest = await latestSuccessfulRun(client, config.temporal.taskQueue);
+    const owner = await describeWatermarkOwner(client, config);
     const lock = await lockHolder(config);
 
     const status = {
@@ -52,9 +51,10 @@ export async function statusCommand(config: HcrmConfig, io: CliIo, options: { js
           }
         : undefined,
       warehouse: lock,
-      latestSuccessfulRun: latest ? { workflowId: latest.workflowId, closedAt: latest.closeTime?.toISOString() } : undefined,
-      watermarks: latest?.result.watermarks,
-      watermarkOrigin: (latest?.result as PipelineResult | undefined)?.watermarkOrigin,
+      watermarkOwner: config.temporal.watermarkWorkflowId,
+      watermarkVersion: owner?.version ?? 0,
+      advancedBy: owner?.advancedBy,
+      watermarks: owner?.watermarks ?? {},
       runs,
     };
     if (options.json) {
@@ -70,10 +70,10 @@ export async function statusCommand(config: HcrmConfig, io: CliIo, options: { js
       }`,
       `Warehouse  ${lock}`,
       '',
-      latest
-        ? `Watermarks of the latest successful run ${latest.workflowId} (closed ${latest.closeTime?.toISOString() ?? '?'}); \`hcrm run\` starts after them (scheduled runs: after the schedule's last run's):`
-        : 'Watermarks: no successful run yet; the next run derives them from the warehouse.',
-      ...(latest?.result.watermarks ? [formatTable(Object.entries(latest.result.watermarks).map(([source, watermark]) => ({ source, watermark }))).trimEnd()] : []),
+      owner?.advancedBy
+        ? `Watermarks (owner ${config.temporal.watermarkWorkflowId}, version ${owner.version}, advanced by ${owner.advancedBy.workflowId} at ${owner.advancedBy.at}); every run starts after them:`
+        : `Watermarks: the owner ${config.temporal.watermarkWorkflowId} has not been advanced yet; the next run derives them from the warehouse.`,
+      ...(owner?.advancedBy ? [formatTable(Object.entries(owner.watermarks).map(([source, watermark]) => ({ source, watermark }))).trimEnd()] : []),
       '',
       'Latest runs and backfills:',
       formatTable(runs, ['workflow_id', 'type', 'status', 'started', 'seconds']).trimEnd(),
