@@ -79,10 +79,10 @@ export default tseslint.config(
     files: ['workflows/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: neutralImports([
-      { group: ['@hcrm/activities', '@hcrm/warehouse', '@hcrm/dbt', '@hcrm/config'], message: 'Workflows call activities through proxyActivities with the types from @hcrm/core.' },
+      { group: ['@hcrm/activities', '@hcrm/warehouse', '@hcrm/dbt', '@hcrm/config'], message: 'Workflows call activities through proxyActivities with the types from @hcrm/contracts.' },
       { group: ['@temporalio/worker', '@temporalio/activity', '@temporalio/client'], message: 'Workflows import @temporalio/workflow only.' },
       { group: ['@duckdb/*'], message: 'Workflows do no I/O.' },
     ]),
   },
-  { files: ['libs/core/**/*.ts', 'libs/sql/src/**/*.ts'], ignores: ['**/*.test.ts'], rules: neutralImports() },
+  { files: ['libs/contracts/**/*.ts', 'libs/sql/src/**/*.ts'], ignores: ['**/*.test.ts'], rules: neutralImports() },
 );

@@ -13,8 +13,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_IDENTITY_CONFIG, identityTable, type IdentityConfig } from '@hcrm/core';
-import { resolveIdentityBatch } from '@hcrm/identity';
+import { DEFAULT_IDENTITY_CONFIG, identityTable, type IdentityConfig } from '@hcrm/contracts';
+import { resolveIdentityBatch } from '@hcrm/identity/testing';
 import { openDuckDbWarehouse, type Warehouse } from '@hcrm/warehouse';
 import { repoRoot, writeResults } from './results';
 

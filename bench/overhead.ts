@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '@hcrm/activities';
 import { duckDbPath, loadConfig, type HcrmConfig } from '@hcrm/config';
-import { applyWatermarkAdvance, EMPTY_WATERMARK_STATE, ENTITY_TYPES, type Layer, type PipelineActivities, type PipelineInput, type PipelineResult } from '@hcrm/core';
+import { applyWatermarkAdvance, EMPTY_WATERMARK_STATE, ENTITY_TYPES, type Layer, type PipelineActivities, type PipelineInput, type PipelineResult } from '@hcrm/contracts';
 import { DbtSession } from '@hcrm/dbt';
 import { createPipelineWorker, registeredSources } from '@hcrm/pipeline';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';

@@ -16,7 +16,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measureQuality, type ResolutionQuality } from '@hcrm/generator';
+import { measureQuality, type ResolutionQuality } from '@hcrm/synthetic';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';
 import { measure, startStack } from './processes';
 import { repoRoot, writeResults } from './results';

@@ -1,5 +1,5 @@
 import { duckDbPath } from '@hcrm/config';
-import { DEFAULT_GENERATE_OPTIONS, generateInto, measureQuality } from '@hcrm/generator';
+import { DEFAULT_GENERATE_OPTIONS, generateInto, measureQuality } from '@hcrm/synthetic';
 import { registeredSources } from '@hcrm/pipeline';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

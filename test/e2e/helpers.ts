@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type HcrmConfig } from '@hcrm/config';
-import type { PipelineActivities, PipelineInput, PipelineResult, RawTableDefinition } from '@hcrm/core';
+import type { PipelineActivities, PipelineInput, PipelineResult, RawTableDefinition } from '@hcrm/contracts';
 import { createPipelineWorker } from '@hcrm/pipeline';
 import { ensureRawTable, insertRawRows, openWarehouse, type Row, type SqlValue } from '@hcrm/warehouse';
 

@@ -2,7 +2,7 @@ import { duckDbPath } from '@hcrm/config';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dbtSourceList, type PipelineResult } from '@hcrm/core';
+import { dbtSourceList, type PipelineResult } from '@hcrm/contracts';
 import { runDbt } from '@hcrm/dbt';
 import { registeredSources } from '@hcrm/pipeline';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { CancelledFailure, ScheduleOverlapPolicy, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { rootCauseMessage, type BackfillProgress, type PipelineActivities, type PipelineResult } from '@hcrm/core';
+import { rootCauseMessage, type BackfillProgress, type PipelineActivities, type PipelineResult } from '@hcrm/contracts';
 import { gadget } from '@hcrm/source-gadget';
 import { WarehouseBusyError } from '@hcrm/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

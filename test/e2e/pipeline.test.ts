@@ -1,4 +1,4 @@
-import { SOURCE_INTERFACES } from '@hcrm/core';
+import { SOURCE_INTERFACES } from '@hcrm/contracts';
 import { registeredSources } from '@hcrm/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryWarehouse, recordHistory, runHcrm, startPipelineStack, type PipelineStack } from './helpers';

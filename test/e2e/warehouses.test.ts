@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { RetryState } from '@temporalio/common';
 import type { HcrmConfig } from '@hcrm/config';
-import { DEFAULT_GENERATE_OPTIONS, generateInto, measureQuality } from '@hcrm/generator';
+import { DEFAULT_GENERATE_OPTIONS, generateInto, measureQuality } from '@hcrm/synthetic';
 import { registeredSources } from '@hcrm/pipeline';
-import { fakesnowAvailable, freeLocalPorts, openWarehouse, startFakesnow } from '@hcrm/warehouse';
+import { openWarehouse } from '@hcrm/warehouse';
+import { fakesnowAvailable, freeLocalPorts, startFakesnow } from '@hcrm/warehouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryWarehouse, repoRoot, startPipelineStack, type PipelineStack } from './helpers';
 

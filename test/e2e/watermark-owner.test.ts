@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { ScheduleOverlapPolicy, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { WATERMARKS_QUERY, type PipelineResult, type WatermarkState } from '@hcrm/core';
+import { WATERMARKS_QUERY, type PipelineResult, type WatermarkState } from '@hcrm/contracts';
 import { gadget } from '@hcrm/source-gadget';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gadgetShop as shop, landRows, queryWarehouse, recordHistory, repoRoot, runHcrm, startPipelineStack, type PipelineStack } from './helpers';

@@ -9,7 +9,7 @@ import {
   type Layer,
   type LockOwner,
   type TableCount,
-} from '@hcrm/core';
+} from '@hcrm/contracts';
 import { acquireWarehouse, checkSources, dbtBuild, releaseWarehouse, resolveIdentities, setWindows, summarizeFinalTables } from './pipeline';
 
 /** Answers with chunks done / total and rows written; `hcrm backfill` polls it. */

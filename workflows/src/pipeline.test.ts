@@ -15,7 +15,7 @@ import {
   type PipelineResult,
   type WatermarkAdvance,
   type WatermarkState,
-} from '@hcrm/core';
+} from '@hcrm/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // A real Temporal dev server (the venv's `temporal` binary) with chosen activities: this

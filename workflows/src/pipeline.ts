@@ -28,7 +28,7 @@ import {
   type WatermarkMap,
   type WatermarkOrigin,
   type WatermarkState,
-} from '@hcrm/core';
+} from '@hcrm/contracts';
 
 // Short steps: a few quick retries cover a transient failure (a busy file, a restart).
 export const { landDemoData, summarizeFinalTables, setWindows, deriveWatermarks, readWatermarks, checkSources, releaseWarehouse } = proxyActivities<PipelineActivities>({

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { ADVANCE_WATERMARKS_UPDATE, WATERMARKS_QUERY, type WatermarkAdvance, type WatermarkState } from '@hcrm/core';
+import { ADVANCE_WATERMARKS_UPDATE, WATERMARKS_QUERY, type WatermarkAdvance, type WatermarkState } from '@hcrm/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADVANCES_PER_EXECUTION } from './watermarks';
 

@@ -16,7 +16,7 @@ import {
   WATERMARKS_QUERY,
   type WatermarkAdvance,
   type WatermarkState,
-} from '@hcrm/core';
+} from '@hcrm/contracts';
 
 /** The current watermarks of the warehouse (the Temporal UI's Queries tab shows it too). */
 export const watermarksQuery = defineQuery<WatermarkState>(WATERMARKS_QUERY);

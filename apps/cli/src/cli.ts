@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type HcrmConfig } from '@hcrm/config';
-import { ENTITY_TYPES, type EntityType } from '@hcrm/core';
+import { ENTITY_TYPES, type EntityType } from '@hcrm/contracts';
 import { CliError } from './errors';
 import type { assetsCommand } from './commands/assets';
 import type { backfillCommand } from './commands/backfill';

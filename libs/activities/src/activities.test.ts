@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { duckDbPath, loadConfig, type HcrmConfig } from '@hcrm/config';
-import { EMPTY_WATERMARK_STATE, type DbtLayerResult, type LandResult, type Layer, type RegisteredSource, type SourceWindow, type TableCount } from '@hcrm/core';
+import { EMPTY_WATERMARK_STATE, type DbtLayerResult, type LandResult, type Layer, type RegisteredSource, type SourceWindow, type TableCount } from '@hcrm/contracts';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities } from './activities';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { dbtWarehouseEnv, type HcrmConfig } from '@hcrm/config';
-import { dbtSourceList, REPORTED_FINAL_TABLES, SCHEMAS, type Materialization, type DbtLayerResult, type Layer, type PipelineActivities, type RegisteredSource, type TableCount } from '@hcrm/core';
+import { dbtSourceList, REPORTED_FINAL_TABLES, SCHEMAS, type Materialization, type DbtLayerResult, type Layer, type PipelineActivities, type RegisteredSource, type TableCount } from '@hcrm/contracts';
 import { DbtError, ensureDbtDeps, type DbtSession, problemNodes, runDbt, runResultsInvocation } from '@hcrm/dbt';
 import { appliedTableRows, applyIdentityBatch, iterateComponents, prepareIdentityBatch, resetIdentity, stageMemberships } from '@hcrm/identity';
 import { qualifiedName } from '@hcrm/sql';

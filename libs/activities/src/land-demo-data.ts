@@ -1,4 +1,4 @@
-import type { LandResult, RegisteredSource } from '@hcrm/core';
+import type { LandResult, RegisteredSource } from '@hcrm/contracts';
 import { rawTableName } from '@hcrm/sql';
 import { countRows, ensureRawTable, insertRawRows, type Warehouse } from '@hcrm/warehouse';
 

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { OPS_TABLES, type DbtNodeSummary, type Materialization } from '@hcrm/core';
+import { OPS_TABLES, type DbtNodeSummary, type Materialization } from '@hcrm/contracts';
 import { readManifest, relationNames } from '@hcrm/dbt';
 import { createOpsTablesSql, DIALECT_SQL, quoteIdent } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RegisteredSource } from '@hcrm/core';
+import type { RegisteredSource } from '@hcrm/contracts';
 import { openDuckDbWarehouse, type Warehouse } from '@hcrm/warehouse';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireWarehouseLock, deriveWatermarks, releaseWarehouseLock, writeWindows } from './orchestration';

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { RAW_SCHEMA, type LockOwner, type RegisteredSource, type SourceWindow, type WatermarkAdvance, type WatermarkMap, type WatermarkState, type WindowsInput } from '@hcrm/core';
+import { RAW_SCHEMA, type LockOwner, type RegisteredSource, type SourceWindow, type WatermarkAdvance, type WatermarkMap, type WatermarkState, type WindowsInput } from '@hcrm/contracts';
 import { createOpsTablesSql, DIALECT_SQL, LOCK_TABLE, nowSql, rawTableName, replaceWindowsSql, WINDOWS_TABLE } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 

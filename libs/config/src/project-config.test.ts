@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { DEFAULT_IDENTITY_CONFIG } from '@hcrm/core';
+import { DEFAULT_IDENTITY_CONFIG } from '@hcrm/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config';
 import { ConfigError, identityConfigProblems, loadProjectConfig, parseProject, parseProjectConfig, regexProblem } from './project-config';
@@ -146,7 +146,7 @@ identity:
 describe('validation messages', () => {
   it('rejects an unknown region, naming the known ones', () => {
     expect(errorOf('identity:\n  phone_default_region: XX\n')).toBe(
-      'hcrm.yml: identity.phone_default_region must be one of AU, BR, CA, DE, ES, FR, GB, IE, IN, IT, JP, NL, NZ, US (got "XX"); add other regions to PHONE_REGIONS in libs/core/src/identity.ts',
+      'hcrm.yml: identity.phone_default_region must be one of AU, BR, CA, DE, ES, FR, GB, IE, IN, IT, JP, NL, NZ, US (got "XX"); add other regions to PHONE_REGIONS in libs/contracts/src/identity.ts',
     );
     expect(errorOf('identity:\n  phone_default_region: 44\n')).toContain('(got 44)');
   });

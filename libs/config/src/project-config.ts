@@ -8,7 +8,7 @@ import {
   type EntityIdentityConfig,
   type EntityType,
   type IdentityConfig,
-} from '@hcrm/core';
+} from '@hcrm/contracts';
 import { parseDocument } from 'yaml';
 import type { Env } from './config';
 import { findRepoRoot } from './repo-root';
@@ -188,7 +188,7 @@ function parseIdentity(input: unknown, problems: string[]): IdentityConfig {
     if (typeof region === 'string' && Object.hasOwn(PHONE_REGIONS, region.trim().toUpperCase())) {
       phoneDefaultRegion = region.trim().toUpperCase();
     } else {
-      problems.push(`${path}.phone_default_region must be one of ${Object.keys(PHONE_REGIONS).sort().join(', ')} (got ${describe(region)}); add other regions to PHONE_REGIONS in libs/core/src/identity.ts`);
+      problems.push(`${path}.phone_default_region must be one of ${Object.keys(PHONE_REGIONS).sort().join(', ')} (got ${describe(region)}); add other regions to PHONE_REGIONS in libs/contracts/src/identity.ts`);
     }
   }
   const entity = (type: EntityType): EntityIdentityConfig =>

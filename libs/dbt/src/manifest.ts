@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACTIVITY_ASSETS, isLayer, type Layer } from '@hcrm/core';
+import { ACTIVITY_ASSETS, isLayer, type Layer } from '@hcrm/contracts';
 
 /** An asset of the pipeline: a dbt model, a landed (source) table, or a table an activity writes. */
 export interface AssetNode {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DbtNodeSummary } from '@hcrm/core';
+import type { DbtNodeSummary } from '@hcrm/contracts';
 import { parseRunResults } from './run-results';
 import type { DbtCommand, DbtSession } from './session';
 

@@ -1,4 +1,4 @@
-import type { DbtNodeSummary } from '@hcrm/core';
+import type { DbtNodeSummary } from '@hcrm/contracts';
 
 /** The part of dbt's target/run_results.json we read (schema v6). */
 interface RunResultsFile {

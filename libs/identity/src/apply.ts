@@ -1,4 +1,4 @@
-import { identityTable, sharedIdentityTable, type Dialect, type EntityIdentityConfig, type EntityType, type IdentityApplied } from '@hcrm/core';
+import { identityTable, sharedIdentityTable, type Dialect, type EntityIdentityConfig, type EntityType, type IdentityApplied } from '@hcrm/contracts';
 import { DIALECT_SQL, sqlString } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 import { runAll } from './internal';

@@ -1,14 +1,6 @@
-import { DEFAULT_IDENTITY_CONFIG, SCHEMAS } from '@hcrm/core';
-import {
-  createDatasets,
-  emulatorBinaryOrWarn,
-  groupOutcomes,
-  openWarehouse,
-  startBigQueryEmulator,
-  statementOutcome,
-  type RunningBigQueryEmulator,
-  type Warehouse,
-} from '@hcrm/warehouse';
+import { DEFAULT_IDENTITY_CONFIG, SCHEMAS } from '@hcrm/contracts';
+import { openWarehouse, type Warehouse } from '@hcrm/warehouse';
+import { createDatasets, emulatorBinaryOrWarn, groupOutcomes, startBigQueryEmulator, statementOutcome, type RunningBigQueryEmulator } from '@hcrm/warehouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   applyBatchSql,

@@ -1,4 +1,4 @@
-import { seededRandom } from '@hcrm/core';
+import { seededRandom } from '@hcrm/contracts';
 import type { Warehouse } from '@hcrm/warehouse';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openIdentityTestBed, personEntityIds, type IdentityTestBed } from './test-bed';

@@ -1,4 +1,4 @@
-import { SCHEMAS, identityTable, type Dialect, type EntityType, type IdentityRound } from '@hcrm/core';
+import { SCHEMAS, identityTable, type Dialect, type EntityType, type IdentityRound } from '@hcrm/contracts';
 import { DIALECT_SQL } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 import { runAll, scalar } from './internal';

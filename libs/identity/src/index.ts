@@ -7,4 +7,3 @@ export * from './components';
 export * from './limits';
 export * from './apply';
 export * from './memberships';
-export * from './testing';

@@ -1,4 +1,4 @@
-import type { Dialect, EntityType } from '@hcrm/core';
+import type { Dialect, EntityType } from '@hcrm/contracts';
 import { DIALECT_SQL, sqlString } from '@hcrm/sql';
 
 /**

@@ -1,4 +1,4 @@
-import { identityTable, type Dialect, type EntityIdentityConfig, type EntityType } from '@hcrm/core';
+import { identityTable, type Dialect, type EntityIdentityConfig, type EntityType } from '@hcrm/contracts';
 import { DIALECT_SQL, sqlString } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 import { countRowsSql, inList, scalar } from './internal';

@@ -1,4 +1,4 @@
-import { MEMBERSHIP_BATCH_TABLE, SCHEMAS, sharedIdentityTable, type Dialect, type IdentityConfig, type MembershipsStaged } from '@hcrm/core';
+import { MEMBERSHIP_BATCH_TABLE, SCHEMAS, sharedIdentityTable, type Dialect, type IdentityConfig, type MembershipsStaged } from '@hcrm/contracts';
 import { DIALECT_SQL, sqlString, type DialectSql } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 import { runAll } from './internal';

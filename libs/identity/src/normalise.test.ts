@@ -2,17 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findRepoRoot } from '@hcrm/config';
-import { DEFAULT_IDENTITY_CONFIG, type Dialect } from '@hcrm/core';
+import { DEFAULT_IDENTITY_CONFIG, type Dialect } from '@hcrm/contracts';
 import { DIALECT_SQL } from '@hcrm/sql';
-import {
-  bigQueryEmulatorBinary,
-  fakesnowAvailable,
-  openDuckDbWarehouse,
-  openWarehouse,
-  startBigQueryEmulator,
-  startFakesnow,
-  type Warehouse,
-} from '@hcrm/warehouse';
+import { openDuckDbWarehouse, openWarehouse, type Warehouse } from '@hcrm/warehouse';
+import { bigQueryEmulatorBinary, fakesnowAvailable, startBigQueryEmulator, startFakesnow } from '@hcrm/warehouse/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { blockedSql, normalizeIdentifierSql } from './normalise';
 

@@ -5,7 +5,7 @@ import {
   PHONE_REGIONS,
   type Dialect,
   type EntityIdentityConfig,
-} from '@hcrm/core';
+} from '@hcrm/contracts';
 import { DIALECT_SQL, sqlString } from '@hcrm/sql';
 import { inList } from './internal';
 

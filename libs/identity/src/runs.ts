@@ -1,4 +1,4 @@
-import { sharedIdentityTable, type Dialect, type EntityType, type IdentityApplied } from '@hcrm/core';
+import { sharedIdentityTable, type Dialect, type EntityType, type IdentityApplied } from '@hcrm/contracts';
 import { DIALECT_SQL, nowSql, sqlString, type DialectSql } from '@hcrm/sql';
 import type { SqlValue, Warehouse } from '@hcrm/warehouse';
 import { scalar } from './internal';

@@ -1,4 +1,4 @@
-import { SCHEMAS, identityTable, type Dialect, type EntityIdentityConfig, type EntityType, type IdentityBatch, type IdentityConfig } from '@hcrm/core';
+import { SCHEMAS, identityTable, type Dialect, type EntityIdentityConfig, type EntityType, type IdentityBatch, type IdentityConfig } from '@hcrm/contracts';
 import { DIALECT_SQL } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 import { stageComponents } from './components';

@@ -6,7 +6,7 @@ import {
   identityTable,
   sharedIdentityTable,
   type Dialect,
-} from '@hcrm/core';
+} from '@hcrm/contracts';
 import { describe, expect, it } from 'vitest';
 import { createIdentityTablesSql, dropIdentityTablesSql, dropStagingSql } from './tables';
 

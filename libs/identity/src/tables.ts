@@ -9,14 +9,14 @@ import {
   sharedIdentityTable,
   type Dialect,
   type EntityType,
-} from '@hcrm/core';
+} from '@hcrm/contracts';
 import { DIALECT_SQL } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 import { runAll } from './internal';
 
 /**
  * The tables of identity resolution (docs/identity.md), named by the table catalog
- * (`@hcrm/core` catalog.ts), in schema `identity`:
+ * (`@hcrm/contracts` catalog.ts), in schema `identity`:
  *
  * - `<entity>_observations`: every identifier occurrence seen, original and normalised value.
  * - `<entity>_map`: identifier (type, normalised value) -> entity id, one row per identifier.

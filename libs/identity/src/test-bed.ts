@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_IDENTITY_CONFIG, type IdentityApplied, type IdentityConfig } from '@hcrm/core';
+import { DEFAULT_IDENTITY_CONFIG, type IdentityApplied, type IdentityConfig } from '@hcrm/contracts';
 import { openDuckDbWarehouse, type Warehouse } from '@hcrm/warehouse';
 import { addCoreIdentifiers, createCoreIdentifierTables, resolveIdentityBatch, type CoreIdentifierRow } from './testing';
 

@@ -1,4 +1,4 @@
-import { SCHEMAS, type EntityType, type IdentityApplied, type IdentityConfig } from '@hcrm/core';
+import { SCHEMAS, type EntityType, type IdentityApplied, type IdentityConfig } from '@hcrm/contracts';
 import type { Warehouse } from '@hcrm/warehouse';
 import { applyIdentityBatch } from './apply';
 import { iterateComponents } from './components';

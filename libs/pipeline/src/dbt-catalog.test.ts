@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ENTITY_TYPES, isLayer, LAYER_SCHEMAS, OPS_TABLES, PERSISTED_IDENTITY_TABLES, SCHEMAS, type Layer } from '@hcrm/core';
+import { ENTITY_TYPES, isLayer, LAYER_SCHEMAS, OPS_TABLES, PERSISTED_IDENTITY_TABLES, SCHEMAS, type Layer } from '@hcrm/contracts';
 import { registeredSources } from './sources';
 
 const repo = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
@@ -44,7 +44,7 @@ function layerFolders(project: DbtProject): Array<{ folder: string; layer: Layer
   });
 }
 
-// The table catalog (libs/core/src/catalog.ts) declares the schemas and the identity tables
+// The table catalog (libs/contracts/src/catalog.ts) declares the schemas and the identity tables
 // once; dbt's project files name them too and must follow it.
 describe('dbt follows the table catalog', () => {
   const sources = readYaml<{ sources: Array<{ name: string; schema: string; tables: Array<{ name: string }> }> }>('dbt_project/models/final/sources.yml').sources;

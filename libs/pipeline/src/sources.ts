@@ -1,4 +1,4 @@
-import type { RegisteredSource } from '@hcrm/core';
+import type { RegisteredSource } from '@hcrm/contracts';
 import { gadgetSource } from '@hcrm/source-gadget';
 import { manualSource } from '@hcrm/source-manual';
 import { shopifyPartnerSource } from '@hcrm/source-shopify-partner';

@@ -9,7 +9,7 @@ import {
   WATERMARKS_QUERY,
   type WatermarkAdvance,
   type WatermarkState,
-} from '@hcrm/core';
+} from '@hcrm/contracts';
 
 /**
  * The warehouse's watermark owner workflow through a Temporal client: started on first use

@@ -3,7 +3,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '@hcrm/activities';
 import type { HcrmConfig } from '@hcrm/config';
-import type { PipelineActivities } from '@hcrm/core';
+import type { PipelineActivities } from '@hcrm/contracts';
 import { DbtSession } from '@hcrm/dbt';
 import { openWarehouse } from '@hcrm/warehouse';
 import { registeredSources } from './sources';

@@ -1,4 +1,4 @@
-import type { Dialect } from '@hcrm/core';
+import type { Dialect } from '@hcrm/contracts';
 import { DIALECT_SQL } from './dialects';
 
 /**

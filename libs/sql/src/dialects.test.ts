@@ -1,5 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { Dialect } from '@hcrm/core';
+import type { Dialect } from '@hcrm/contracts';
 import { describe, expect, it } from 'vitest';
 import { DIALECT_PROBES } from './dialect-probes';
 import { DIALECT_SQL } from './dialects';

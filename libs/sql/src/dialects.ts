@@ -1,4 +1,4 @@
-import type { Dialect } from '@hcrm/core';
+import type { Dialect } from '@hcrm/contracts';
 
 /**
  * What differs between the warehouses, in one place. The SQL builders write one default

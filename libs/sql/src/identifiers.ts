@@ -1,4 +1,4 @@
-import type { Dialect } from '@hcrm/core';
+import type { Dialect } from '@hcrm/contracts';
 import { DIALECT_SQL } from './dialects';
 
 /** Quotes an identifier (letters, digits and _ only) in the dialect. */

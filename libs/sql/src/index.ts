@@ -2,4 +2,3 @@ export * from './dialects';
 export * from './identifiers';
 export * from './raw-tables';
 export * from './ops';
-export * from './dialect-probes';

@@ -1,4 +1,4 @@
-import { OPS_TABLES, SCHEMAS, type Dialect, type SourceWindow } from '@hcrm/core';
+import { OPS_TABLES, SCHEMAS, type Dialect, type SourceWindow } from '@hcrm/contracts';
 import { DIALECT_SQL, sqlString, timestampSql } from './dialects';
 
 /**

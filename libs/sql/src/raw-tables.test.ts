@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { Dialect, RawTableDefinition } from '@hcrm/core';
+import type { Dialect, RawTableDefinition } from '@hcrm/contracts';
 import { describe, expect, it } from 'vitest';
 import { addMissingRawColumnsSql, createRawSchemaSql, createRawTableSql, insertRawRowsFromSql } from './raw-tables';
 

@@ -1,4 +1,4 @@
-import { RAW_SCHEMA, type Dialect, type RawColumnType, type RawTableDefinition } from '@hcrm/core';
+import { RAW_SCHEMA, type Dialect, type RawColumnType, type RawTableDefinition } from '@hcrm/contracts';
 import { DIALECT_SQL } from './dialects';
 import { qualifiedName, quoteIdent } from './identifiers';
 

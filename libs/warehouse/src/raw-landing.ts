@@ -1,4 +1,4 @@
-import type { RawTableDefinition } from '@hcrm/core';
+import type { RawTableDefinition } from '@hcrm/contracts';
 import { addMissingRawColumnsSql, createRawSchemaSql, createRawTableSql, insertRawRowsFromSql } from '@hcrm/sql';
 import type { SqlValue, Warehouse } from './warehouse';
 

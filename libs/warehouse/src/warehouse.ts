@@ -1,4 +1,4 @@
-import type { Dialect } from '@hcrm/core';
+import type { Dialect } from '@hcrm/contracts';
 
 /** A scalar a query can take as a parameter or return in a row. */
 export type SqlValue = string | number | boolean | null;

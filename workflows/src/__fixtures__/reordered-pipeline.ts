@@ -1,7 +1,7 @@
 // A deliberately incompatible pipelineRun (it skips landing and builds the layers in reverse)
 // used to prove that the replay test fails on a change that breaks recorded histories.
 import { proxyActivities } from '@temporalio/workflow';
-import type { Layer, PipelineActivities } from '@hcrm/core';
+import type { Layer, PipelineActivities } from '@hcrm/contracts';
 
 const { dbtBuild } = proxyActivities<PipelineActivities>({ startToCloseTimeout: '1 minute' });
 

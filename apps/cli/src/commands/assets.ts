@@ -1,5 +1,5 @@
 import type { HcrmConfig } from '@hcrm/config';
-import { LAYERS, OPS_TABLES, schemaAndTable } from '@hcrm/core';
+import { LAYERS, OPS_TABLES, schemaAndTable } from '@hcrm/contracts';
 import { assetGraph, downstreamOf, readManifest, upstreamOf, type AssetNode } from '@hcrm/dbt';
 import { nowSql } from '@hcrm/sql';
 import { CliError } from '../errors';

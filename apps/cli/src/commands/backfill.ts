@@ -1,5 +1,5 @@
 import type { HcrmConfig } from '@hcrm/config';
-import { planBackfill, rootCauseMessage, type BackfillInput, type BackfillProgress } from '@hcrm/core';
+import { planBackfill, rootCauseMessage, type BackfillInput, type BackfillProgress } from '@hcrm/contracts';
 import { CliError } from '../errors';
 import { formatSeconds } from '../format';
 import type { CliIo } from '../io';

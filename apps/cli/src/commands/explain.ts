@@ -1,5 +1,5 @@
 import type { HcrmConfig } from '@hcrm/config';
-import { ENTITY_TYPES, identityTable, schemaAndTable, sharedIdentityTable, type EntityType, type IdentityEntityTable } from '@hcrm/core';
+import { ENTITY_TYPES, identityTable, schemaAndTable, sharedIdentityTable, type EntityType, type IdentityEntityTable } from '@hcrm/contracts';
 import { normalizeIdentifierSql } from '@hcrm/identity';
 import { DIALECT_SQL } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';

@@ -1,5 +1,5 @@
 import type { HcrmConfig } from '@hcrm/config';
-import { appendExistingPersonRecords, generateInto, type GenerateOptions, type GenerateProgress } from '@hcrm/generator';
+import { appendExistingPersonRecords, generateInto, type GenerateOptions, type GenerateProgress } from '@hcrm/synthetic';
 import { registeredSources } from '@hcrm/pipeline';
 import { CliError } from '../errors';
 import { formatSeconds } from '../format';

@@ -1,5 +1,5 @@
 import type { HcrmConfig } from '@hcrm/config';
-import { QUERY_SEARCH_PATH } from '@hcrm/core';
+import { QUERY_SEARCH_PATH } from '@hcrm/contracts';
 import { openWarehouse, WarehouseBusyError, WarehouseUnavailableError, type Warehouse } from '@hcrm/warehouse';
 import { CliError } from '../errors';
 import { formatTable } from '../format';

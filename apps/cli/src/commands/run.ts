@@ -1,5 +1,5 @@
 import type { HcrmConfig } from '@hcrm/config';
-import { describeWatermarkOrigin, ENTITY_TYPES, rootCauseMessage, type PipelineInput, type PipelineProgress, type PipelineResult, type StepProgress } from '@hcrm/core';
+import { describeWatermarkOrigin, ENTITY_TYPES, rootCauseMessage, type PipelineInput, type PipelineProgress, type PipelineResult, type StepProgress } from '@hcrm/contracts';
 import type { WorkflowHandle } from '@temporalio/client';
 import { CliError } from '../errors';
 import { formatSeconds, formatTable } from '../format';

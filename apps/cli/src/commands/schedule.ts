@@ -1,6 +1,6 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import type { HcrmConfig } from '@hcrm/config';
-import type { PipelineInput } from '@hcrm/core';
+import type { PipelineInput } from '@hcrm/contracts';
 import { CliError } from '../errors';
 import type { CliIo } from '../io';
 import { connectToLongLivedServer, PIPELINE_WORKFLOW, scheduleId } from '../runs';

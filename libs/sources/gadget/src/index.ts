@@ -1,4 +1,4 @@
-import type { RegisteredSource } from '@hcrm/core';
+import type { RegisteredSource } from '@hcrm/contracts';
 import { gadgetDemoRows } from './demo';
 import { gadget } from './source';
 

@@ -1,4 +1,4 @@
-import type { SourceDefinition } from '@hcrm/core';
+import type { SourceDefinition } from '@hcrm/contracts';
 
 /** Shops of a Gadget app backend: one raw row per shop version the loader saw. */
 export const gadget: SourceDefinition = {

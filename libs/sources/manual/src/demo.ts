@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { DemoRows } from '@hcrm/core';
+import type { DemoRows } from '@hcrm/contracts';
 import { flattenRecord } from './flatten';
 import { parseJsonLine } from './record';
 

@@ -1,4 +1,4 @@
-import type { SourceDefinition } from '@hcrm/core';
+import type { SourceDefinition } from '@hcrm/contracts';
 
 /**
  * Records a person brings in by file (`hcrm ingest manual <file>`). The import validates and

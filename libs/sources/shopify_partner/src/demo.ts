@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { DemoRows } from '@hcrm/core';
+import type { DemoRows } from '@hcrm/contracts';
 
 interface DemoEvent {
   event_id: string;

@@ -1,4 +1,4 @@
-import type { RegisteredSource } from '@hcrm/core';
+import type { RegisteredSource } from '@hcrm/contracts';
 import { shopifyPartnerDemoRows } from './demo';
 import { shopifyPartner } from './source';
 

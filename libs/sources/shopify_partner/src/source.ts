@@ -1,4 +1,4 @@
-import type { SourceDefinition } from '@hcrm/core';
+import type { SourceDefinition } from '@hcrm/contracts';
 
 /**
  * Shopify Partner API app events (installs, uninstalls, charges, credits) as a loader lands

@@ -1,5 +1,6 @@
-import type { RawTableDefinition } from '@hcrm/core';
-import { DIALECT_PROBES, rawTableName } from '@hcrm/sql';
+import type { RawTableDefinition } from '@hcrm/contracts';
+import { rawTableName } from '@hcrm/sql';
+import { DIALECT_PROBES } from '@hcrm/sql/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRawTable, insertRawRows } from '../raw-landing';
 import { type Warehouse, WarehouseUnavailableError } from '../warehouse';

@@ -1,4 +1,4 @@
-import type { RawTableDefinition } from '@hcrm/core';
+import type { RawTableDefinition } from '@hcrm/contracts';
 import { addMissingRawColumnsSql, createOpsTablesSql, createRawTableSql, insertRawRowsFromSql, replaceWindowsSql, sqlString } from '@hcrm/sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../warehouse';

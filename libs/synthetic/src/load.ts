@@ -1,4 +1,4 @@
-import type { RawTableDefinition, RegisteredSource } from '@hcrm/core';
+import type { RawTableDefinition, RegisteredSource } from '@hcrm/contracts';
 import { flattenRecord } from '@hcrm/source-manual';
 import { ensureRawTable, insertRawRows, type Warehouse } from '@hcrm/warehouse';
 import { generate, type GenerateOptions, type TruthRow } from './generate';

@@ -1,4 +1,4 @@
-import { seededRandom } from '@hcrm/core';
+import { seededRandom } from '@hcrm/contracts';
 import type { ManualRecord } from '@hcrm/source-manual';
 import { flattenRecord } from '@hcrm/source-manual';
 

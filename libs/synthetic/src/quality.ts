@@ -1,4 +1,4 @@
-import { identityTable, sharedIdentityTable, type EntityType } from '@hcrm/core';
+import { identityTable, sharedIdentityTable, type EntityType } from '@hcrm/contracts';
 import { normalizeIdentifierSql } from '@hcrm/identity';
 import type { Warehouse } from '@hcrm/warehouse';
 import { TRUTH_TABLE } from './load';
