@@ -1,6 +1,6 @@
 import { DEFAULT_IDENTITY_CONFIG, SCHEMAS } from '@hcrm/contracts';
 import { openWarehouse, type Warehouse } from '@hcrm/warehouse';
-import { createDatasets, emulatorBinaryOrWarn, groupOutcomes, startBigQueryEmulator, statementOutcome, type RunningBigQueryEmulator } from '@hcrm/warehouse/testing';
+import { checkOutcomes, createDatasets, emulatorBinaryOrWarn, startBigQueryEmulator, statementOutcome, type RunningBigQueryEmulator, type StatementCheck } from '@hcrm/warehouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   applyBatchSql,
@@ -139,9 +139,7 @@ const CORE_FIXTURE = [
     ('i2', 'e1', 'r1', 'manual', timestamp '2026-01-01 10:00:00', timestamp '2026-01-01 10:00:01', 'phone', '(415) 555-0100')`,
 ];
 
-interface Check {
-  name: string;
-  sql: string | readonly string[];
+interface Check extends StatementCheck {
   /** The staging table the statement creates or replaces: the emulator cannot replace an existing one. */
   replaces?: keyof typeof STAGING_FIXTURE;
 }
@@ -208,23 +206,16 @@ describe.skipIf(!binary)('identity SQL builders for BigQuery, run on bigquery-em
   });
 
   it('records which statements BigQuery (or only the emulator) refuses', async () => {
-    const outcomes: Record<string, string> = {};
-    const refused: string[] = [];
-    for (const check of checks()) {
-      const statements = [check.sql].flat();
-      const results: string[] = [];
-      for (const statement of statements) {
-        const outcome = await attempt(warehouse, statement, check.replaces);
-        results.push(outcome);
-        if (outcome !== 'ok') refused.push(`${check.name}: ${outcome}\n    ${statement.replace(/\s+/g, ' ')}`);
-      }
-      Object.assign(outcomes, groupOutcomes(check.name, results));
-      if (check.name === 'swapLabelsSql') {
+    const { outcomes, refused } = await checkOutcomes(
+      checks(),
+      (statement, check) => attempt(warehouse, statement, check.replaces),
+      async (check, recorded) => {
+        if (check.name !== 'swapLabelsSql') return;
         const present = await warehouse.tableExists('identity', 'person_cc_labels');
-        outcomes['swapLabelsSql leaves identity.person_cc_labels'] = present ? 'ok' : 'missing';
+        recorded['swapLabelsSql leaves identity.person_cc_labels'] = present ? 'ok' : 'missing';
         await restoreFixture(warehouse, ['person_cc_labels', 'person_cc_next']);
-      }
-    }
+      },
+    );
     console.info(`Statements refused on bigquery-emulator:\n${refused.join('\n')}`);
     expect(outcomes).toEqual(
       Object.fromEntries(Object.entries(EXPECTED).map(([name, outcome]) => [name, outcome === 'ok' ? 'ok' : expect.stringContaining(outcome)])),

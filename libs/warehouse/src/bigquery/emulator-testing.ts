@@ -74,3 +74,34 @@ export function groupOutcomes(name: string, results: readonly string[]): Record<
   }
   return grouped;
 }
+
+/** A named builder's statement(s), run one by one to record what the emulator refuses. */
+export interface StatementCheck {
+  name: string;
+  sql: string | readonly string[];
+}
+
+/**
+ * Runs every statement of every check with `run` (usually {@link statementOutcome}) and
+ * returns the outcomes grouped per check ({@link groupOutcomes}) and a readable line per
+ * refused statement; `afterCheck` may add outcomes of its own once a check has run.
+ */
+export async function checkOutcomes<C extends StatementCheck>(
+  checks: readonly C[],
+  run: (statement: string, check: C) => Promise<string>,
+  afterCheck?: (check: C, outcomes: Record<string, string>) => Promise<void>,
+): Promise<{ outcomes: Record<string, string>; refused: string[] }> {
+  const outcomes: Record<string, string> = {};
+  const refused: string[] = [];
+  for (const check of checks) {
+    const results: string[] = [];
+    for (const statement of [check.sql].flat()) {
+      const outcome = await run(statement, check);
+      results.push(outcome);
+      if (outcome !== 'ok') refused.push(`${check.name}: ${outcome}\n    ${statement.replace(/\s+/g, ' ')}`);
+    }
+    Object.assign(outcomes, groupOutcomes(check.name, results));
+    await afterCheck?.(check, outcomes);
+  }
+  return { outcomes, refused };
+}

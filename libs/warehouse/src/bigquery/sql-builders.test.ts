@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../warehouse';
 import { openBigQueryWarehouse } from './bigquery-warehouse';
 import { type RunningBigQueryEmulator, startBigQueryEmulator } from './emulator';
-import { createDatasets, emulatorBinaryOrWarn, groupOutcomes, statementOutcome } from './emulator-testing';
+import { checkOutcomes, createDatasets, emulatorBinaryOrWarn, statementOutcome, type StatementCheck } from './emulator-testing';
 
 /**
  * Runs every statement the ops and raw SQL builders write for the `bigquery` dialect on
@@ -39,12 +39,7 @@ const JSON_TABLE: RawTableDefinition = {
   key: ['id', 'synced_at'],
 };
 
-interface Check {
-  name: string;
-  sql: string | readonly string[];
-}
-
-function checks(): Check[] {
+function checks(): StatementCheck[] {
   const select = (expression: string) => `select ${expression} as v`;
   return [
     { name: 'createOpsTablesSql', sql: createOpsTablesSql(D) },
@@ -73,18 +68,7 @@ describe.skipIf(!binary)('SQL builders for BigQuery, run on bigquery-emulator', 
   });
 
   it('records which statements BigQuery (or only the emulator) refuses', async () => {
-    const outcomes: Record<string, string> = {};
-    const refused: string[] = [];
-    for (const check of checks()) {
-      const statements = [check.sql].flat();
-      const results: string[] = [];
-      for (const statement of statements) {
-        const outcome = await statementOutcome(warehouse, statement);
-        results.push(outcome);
-        if (outcome !== 'ok') refused.push(`${check.name}: ${outcome}\n    ${statement.replace(/\s+/g, ' ')}`);
-      }
-      Object.assign(outcomes, groupOutcomes(check.name, results));
-    }
+    const { outcomes, refused } = await checkOutcomes(checks(), (statement) => statementOutcome(warehouse, statement));
     console.info(`Statements refused on bigquery-emulator:\n${refused.join('\n')}`);
     expect(outcomes).toEqual(
       Object.fromEntries(Object.entries(EXPECTED).map(([name, outcome]) => [name, outcome === 'ok' ? 'ok' : expect.stringContaining(outcome)])),
