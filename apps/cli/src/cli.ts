@@ -88,7 +88,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addHelpText(
       'after',
       '\nUses a running `hcrm up` of the same state dir, or TEMPORAL_ADDRESS; otherwise starts a dev server\non the same persisted history for the duration of the run. Exits non-zero when the run fails.\n' +
-        'Each run resolves only the identifiers that arrived since the last one; ids of existing entities never change.',
+        'Each run resolves only the identifiers that arrived since the last one; ids of existing entities never change.\n' +
+        'It starts from the watermarks their owner workflow holds and advances them once its data is committed; a failed run moves nothing.',
     )
     .action(async (options: { demoData: boolean; fullRefresh?: boolean }) => {
       exitCode = await (await commands.run())(getConfig(), io, { demoData: options.demoData, fullRefresh: options.fullRefresh ?? false });
@@ -96,7 +97,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   program
     .command('status')
-    .description('the schedule, who holds the warehouse, the latest runs and the watermarks the next run starts from')
+    .description('the schedule, who holds the warehouse, the latest runs and the watermarks the next run starts from (their owner workflow)')
     .option('--json', 'print the status as JSON')
     .action(async (options: { json?: boolean }) => {
       exitCode = await (await commands.status())(getConfig(), io, { json: options.json ?? false });
@@ -109,7 +110,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       'after',
       '\nOne schedule per state dir (id <task queue>-schedule). Overlap policy SKIP: a tick while a run is going is skipped;\n' +
         'scheduled runs, `hcrm run` and backfills never work on the warehouse at the same time. Scheduled runs start from\n' +
-        "the schedule's last completed run's watermarks. See docs/orchestration.md.",
+        "the watermarks their owner workflow holds (hcrm-watermarks-..., like every run). See docs/orchestration.md.",
     );
   const withSpec = (command: Command) =>
     command
@@ -143,7 +144,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addHelpText(
       'after',
       '\nRuns the `backfill` workflow (also startable from the Temporal UI, see the README) and follows its progress;\n' +
-        "Ctrl-C cancels it. It waits while a pipeline run holds the warehouse and never moves the pipeline's watermarks.",
+        "Ctrl-C cancels it. It waits while a pipeline run holds the warehouse and never advances the pipeline's watermarks.",
     )
     .action(async (options: { source: string[]; from: string; to: string; chunkHours: number }) => {
       exitCode = await (await commands.backfill())(getConfig(), io, {
