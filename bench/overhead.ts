@@ -98,7 +98,9 @@ async function bare(config: HcrmConfig, id: string): Promise<Trial> {
   const started = Date.now();
   await timed('lock', () => call('acquireWarehouse', owner));
   const read = await call('readWatermarks');
-  const windows = await timed('windows', async () => call('setWindows', { from: await call('deriveWatermarks'), to: new Date(started).toISOString(), runId: id }));
+  // As the workflow does: the owner's watermarks, seeded from the warehouse while it was never advanced.
+  const from = read.version > 0 ? read.watermarks : await call('deriveWatermarks');
+  const windows = await timed('windows', async () => call('setWindows', { from, to: new Date(started).toISOString(), runId: id }));
   const build = (layer: Layer) => timed(layer, () => call('dbtBuild', { layer }));
   for (const layer of ['raw', 'source', 'core'] as const) await build(layer);
   await timed('identity', async () => {

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { ScheduleOverlapPolicy, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { WATERMARKS_QUERY, type PipelineResult, type WatermarkState } from '@hcrm/contracts';
+import { rootCauseMessage, WATERMARKS_QUERY, type PipelineResult, type WatermarkState } from '@hcrm/contracts';
+import { createPipelineWorker } from '@hcrm/pipeline';
 import { gadget } from '@hcrm/source-gadget';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gadgetShop as shop, landRows, queryWarehouse, recordHistory, repoRoot, runHcrm, startPipelineStack, type PipelineStack } from './helpers';
@@ -161,6 +162,26 @@ describe('watermarks have one owner (Temporal dev server + worker + dbt + DuckDB
     for (const row of reread) expect(Date.parse(`${row.synced_at.replace(' ', 'T')}Z`)).toBeGreaterThan(lookbackStart);
     // Records a replay fixture of the owner (workflows/histories/): see docs/workflows.md.
     if (process.env.HCRM_RECORD_OWNER_HISTORY) recordHistory(stack, stack.config.temporal.watermarkWorkflowId, process.env.HCRM_RECORD_OWNER_HISTORY);
+  });
+
+  it('an owner terminated by hand starts again from the state its memo kept; a worker on another task queue is told where it runs', async () => {
+    const before = await ownerMemo();
+    await ownerHandle().terminate('testing a restart');
+    const next = await stack.run('owner-after-terminate', { landDemoData: false });
+    expect(next.watermarkOrigin).toBe('owner');
+    expect(next.windows?.find((w) => w.source === 'gadget')?.from).toBe(before.watermarks.gadget);
+    expect(next.watermarkVersion).toBe(before.version + 1);
+    expect((await ownerHandle().describe()).status.name).toBe('RUNNING');
+
+    // Every worker of one warehouse must share the owner's task queue.
+    const elsewhere = { ...stack.config, temporal: { ...stack.config.temporal, taskQueue: 'another-queue' } };
+    const worker = await createPipelineWorker({ config: elsewhere, connection: stack.env.nativeConnection, client: stack.env.client });
+    const outcome = await worker
+      .runUntil(stack.env.client.workflow.execute('pipelineRun', { taskQueue: 'another-queue', workflowId: 'owner-other-queue', args: [{ landDemoData: false }] }))
+      .catch((error: unknown) => error);
+    expect(outcome).toBeInstanceOf(WorkflowFailedError);
+    expect(rootCauseMessage(outcome)).toContain(`runs on task queue "${stack.config.temporal.taskQueue}", not this worker's "another-queue"`);
+    expect((await ownerMemo()).version).toBe(before.version + 1);
   });
 });
 

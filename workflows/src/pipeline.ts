@@ -124,7 +124,11 @@ export async function pipelineRun(input: PipelineInput = {}): Promise<PipelineRe
     const advanced = await step(
       steps,
       'watermarks',
-      () => advanceWatermarks({ workflowId: info.workflowId, runId: info.runId, basedOn, watermarks: next }),
+      // The data is committed: a cancellation now must not leave the owner behind it.
+      () =>
+        CancellationScope.nonCancellable(() =>
+          advanceWatermarks({ workflowId: info.workflowId, runId: info.runId, basedOn, watermarks: next, ...(fullRefresh ? { replace: true } : {}) }),
+        ),
       (state) => `owner advanced to version ${state.version}`,
     );
     result.watermarkVersion = advanced.version;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { dbtWarehouseEnv, type HcrmConfig } from '@hcrm/config';
-import { dbtSourceList, REPORTED_FINAL_TABLES, SCHEMAS, type Materialization, type DbtLayerResult, type Layer, type PipelineActivities, type RegisteredSource, type TableCount } from '@hcrm/contracts';
+import { dbtSourceList, OPS_TABLES, REPORTED_FINAL_TABLES, SCHEMAS, sharedIdentityTable, type Materialization, type DbtLayerResult, type Layer, type PipelineActivities, type RegisteredSource, type TableCount } from '@hcrm/contracts';
 import { DbtError, ensureDbtDeps, type DbtSession, problemNodes, runDbt, runResultsInvocation } from '@hcrm/dbt';
 import { appliedTableRows, applyIdentityBatch, iterateComponents, prepareIdentityBatch, resetIdentity, stageMemberships } from '@hcrm/identity';
 import { qualifiedName } from '@hcrm/sql';
@@ -98,8 +98,16 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
     },
 
     async advanceWatermarks(advance) {
-      Context.current().heartbeat();
-      return deps.watermarkOwner.advance(advance);
+      // The Update waits for the owner's worker; heartbeats say this attempt is alive, and a
+      // timed-out attempt stops waiting (its retry is de-duplicated by the owner).
+      const context = Context.current();
+      context.heartbeat();
+      const timer = setInterval(() => context.heartbeat(), 5000);
+      try {
+        return await deps.watermarkOwner.advance(advance, context.cancellationSignal);
+      } finally {
+        clearInterval(timer);
+      }
     },
 
     async deriveWatermarks() {
@@ -109,7 +117,7 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
     async setWindows(input) {
       return withWarehouse(async (warehouse) => {
         const windows = await writeWindows(warehouse, deps.sources, input, deps.config.project.pipeline.lookbackMinutes);
-        await recordMaterializations(warehouse, [{ asset: 'ops.pipeline_windows', layer: 'ops', kind: 'activity', status: 'success', rows: windows.length }]);
+        await recordMaterializations(warehouse, [{ asset: OPS_TABLES.windows, layer: 'ops', kind: 'activity', status: 'success', rows: windows.length }]);
         return windows;
       });
     },
@@ -164,7 +172,7 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
       return withWarehouse(async (warehouse) => {
         const staged = await stageMemberships(warehouse, deps.config.project.identity, runId, { lookbackMinutes: deps.config.project.pipeline.lookbackMinutes });
         await recordMaterializations(warehouse, [
-          { asset: 'identity.membership_observations', layer: 'identity', kind: 'activity', status: 'success', rows: staged.rows },
+          { asset: sharedIdentityTable('membership_observations'), layer: 'identity', kind: 'activity', status: 'success', rows: staged.rows },
         ]);
         return staged;
       });

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { RAW_SCHEMA, type LockOwner, type RegisteredSource, type SourceWindow, type WatermarkAdvance, type WatermarkMap, type WatermarkState, type WindowsInput } from '@hcrm/contracts';
-import { createOpsTablesSql, DIALECT_SQL, LOCK_TABLE, nowSql, rawTableName, replaceWindowsSql, WINDOWS_TABLE } from '@hcrm/sql';
+import { RAW_SCHEMA, SCHEMAS, type LockOwner, type RegisteredSource, type SourceWindow, type WatermarkAdvance, type WatermarkMap, type WatermarkState, type WindowsInput } from '@hcrm/contracts';
+import { createOpsTablesSql, DIALECT_SQL, LOCK_TABLE, nowSql, rawTableName, replaceWindowsSql, windowRowsSql } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 
 /** Answers whether a workflow execution is still running (the worker asks its Temporal server). */
@@ -9,8 +9,8 @@ export type ExecutionLiveness = (workflowId: string, runId: string) => Promise<b
 /** Reads and advances the warehouse's watermark owner workflow (the worker's Temporal client). */
 export interface WatermarkOwnerClient {
   read(): Promise<WatermarkState>;
-  /** Fails non-retryably (`WatermarksMoved`) when the owner refuses the advance. */
-  advance(advance: WatermarkAdvance): Promise<WatermarkState>;
+  /** Fails non-retryably (`WatermarksMoved`) when the owner refuses the advance; `signal` abandons the wait. */
+  advance(advance: WatermarkAdvance, signal?: AbortSignal): Promise<WatermarkState>;
 }
 
 const LOCK_NAME = 'pipeline';
@@ -99,12 +99,9 @@ export async function writeWindows(
     let latest: string | undefined;
     for (const table of source?.definition.rawTables ?? []) {
       if (!(await warehouse.tableExists(RAW_SCHEMA, table.name))) continue;
-      const [row] = await warehouse.query<{ n: number; latest: string | null }>(
-        `select count(*) as n, ${DIALECT_SQL[warehouse.dialect].isoText('max(landed.synced_at)')} as latest
-        from ${rawTableName(table, warehouse.dialect)} as landed, ${WINDOWS_TABLE} as w
-        where w.source = ? and landed.synced_at > coalesce(w.lower_bound, cast('1900-01-01' as timestamp)) and landed.synced_at <= w.upper_bound`,
-        [window.source],
-      );
+      const [row] = await warehouse.query<{ n: number; latest: string | null }>(windowRowsSql(warehouse.dialect, rawTableName(table, warehouse.dialect)), [
+        window.source,
+      ]);
       rows += Number(row?.n ?? 0);
       if (row?.latest && (!latest || row.latest > latest)) latest = row.latest;
     }
@@ -124,13 +121,13 @@ export async function deriveWatermarks(warehouse: Warehouse): Promise<WatermarkM
   // but failed before the other core models leaves their rows to the next window.
   const tables = ['events', 'person_identifiers', 'person_traits', 'group_identifiers', 'group_traits', 'membership_identifiers'];
   const present: string[] = [];
-  for (const table of tables) if (await warehouse.tableExists('core', table)) present.push(table);
+  for (const table of tables) if (await warehouse.tableExists(SCHEMAS.core, table)) present.push(table);
   if (!present.includes('events')) return {};
-  const maxima = present.map((table) => `select source, max(synced_at) as newest from core.${table} group by source`).join(' union all ');
+  const maxima = present.map((table) => `select source, max(synced_at) as newest from ${SCHEMAS.core}.${table} group by source`).join(' union all ');
   const rows = await warehouse.query<{ source: string; watermark: string }>(
     `select source, ${DIALECT_SQL[warehouse.dialect].isoText('min(newest)')} as watermark
     from (${maxima}) as per_table
-    where source in (select distinct source from core.events)
+    where source in (select distinct source from ${SCHEMAS.core}.events)
     group by source order by source`,
   );
   return Object.fromEntries(rows.filter((r) => r.watermark).map((r) => [r.source, r.watermark]));

@@ -100,11 +100,17 @@ function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 8);
 }
 
-/** What names one warehouse: the DuckDB file, the Snowflake account and database, the BigQuery project. */
+/**
+ * What names one warehouse: the DuckDB file; the Snowflake account and database; the BigQuery
+ * project; with the endpoint when it is not the cloud's own (a stand-in is another warehouse).
+ */
 function warehouseIdentity(warehouse: WarehouseSettings): string {
   if (warehouse.kind === 'duckdb') return resolve(warehouse.path);
-  if (warehouse.kind === 'snowflake') return `${warehouse.account.toLowerCase()}/${warehouse.database.toLowerCase()}`;
-  return warehouse.projectId;
+  if (warehouse.kind === 'snowflake') {
+    const endpoint = warehouse.host ? `@${warehouse.host}:${warehouse.port ?? ''}` : '';
+    return `${warehouse.account.toLowerCase()}/${warehouse.database.toLowerCase()}${endpoint}`;
+  }
+  return `${warehouse.projectId}${warehouse.apiEndpoint ? `@${warehouse.apiEndpoint}` : ''}`;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planBackfill } from './orchestration';
+import { applyWatermarkAdvance, EMPTY_WATERMARK_STATE, planBackfill, watermarkAdvanceProblem } from './orchestration';
 
 describe('planBackfill', () => {
   it('splits the range into chunks of chunkHours, the last one cut at "to"', () => {
@@ -24,5 +24,26 @@ describe('planBackfill', () => {
     ]);
     expect(planBackfill({ sources: ['manual'], from: '2020-01-01', to: '2026-01-01', chunkHours: 1 }).problems[0]).toMatch(/at most 1000: raise "chunkHours"/);
     expect(planBackfill(null).problems[0]).toMatch(/must be an object/);
+  });
+});
+
+describe('watermark advances', () => {
+  const at = '2026-03-01T00:00:00.000Z';
+  const state = applyWatermarkAdvance(EMPTY_WATERMARK_STATE, { workflowId: 'w1', runId: 'r1', basedOn: 0, watermarks: { a: '1', b: '2' } }, at);
+
+  it('merges a run\'s map, counts versions, and names the run', () => {
+    expect(state).toEqual({ watermarks: { a: '1', b: '2' }, version: 1, advancedBy: { workflowId: 'w1', runId: 'r1', at } });
+    expect(applyWatermarkAdvance(state, { workflowId: 'w2', runId: 'r2', basedOn: 1, watermarks: { a: '3' } }, at).watermarks).toEqual({ a: '3', b: '2' });
+  });
+
+  it('lets a full refresh replace the map: a source it found nothing for starts over', () => {
+    expect(applyWatermarkAdvance(state, { workflowId: 'w2', runId: 'r2', basedOn: 1, watermarks: { a: '3' }, replace: true }, at).watermarks).toEqual({ a: '3' });
+  });
+
+  it('accepts the same run twice without moving, and refuses a run based on another version', () => {
+    const again = { workflowId: 'w1', runId: 'r1', basedOn: 0, watermarks: { a: '9' } };
+    expect(watermarkAdvanceProblem(state, again)).toBeUndefined();
+    expect(applyWatermarkAdvance(state, again, at)).toBe(state);
+    expect(watermarkAdvanceProblem(state, { workflowId: 'w3', runId: 'r3', basedOn: 0, watermarks: {} })).toMatch(/started from watermark version 0, but the owner is at version 1 \(advanced by w1\)/);
   });
 });

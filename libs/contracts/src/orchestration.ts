@@ -56,6 +56,8 @@ export interface WatermarkAdvance {
   basedOn: number;
   /** Per source, the latest synced_at the run processed; sources it did not process keep theirs. */
   watermarks: WatermarkMap;
+  /** A full refresh read everything: its map replaces the owner's instead of merging into it. */
+  replace?: boolean;
 }
 
 export const EMPTY_WATERMARK_STATE: WatermarkState = { watermarks: {}, version: 0 };
@@ -79,7 +81,7 @@ export function watermarkAdvanceProblem(state: WatermarkState, advance: Watermar
 export function applyWatermarkAdvance(state: WatermarkState, advance: WatermarkAdvance, at: string): WatermarkState {
   if (state.advancedBy?.runId === advance.runId) return state;
   return {
-    watermarks: { ...state.watermarks, ...advance.watermarks },
+    watermarks: advance.replace ? { ...advance.watermarks } : { ...state.watermarks, ...advance.watermarks },
     version: state.version + 1,
     advancedBy: { workflowId: advance.workflowId, runId: advance.runId, at },
   };

@@ -1,4 +1,4 @@
-import { identityTable, sharedIdentityTable, type EntityType } from '@hcrm/contracts';
+import { identityTable, SCHEMAS, sharedIdentityTable, type EntityType } from '@hcrm/contracts';
 import { normalizeIdentifierSql } from '@hcrm/identity';
 import type { Warehouse } from '@hcrm/warehouse';
 import { TRUTH_TABLE } from './load';
@@ -33,7 +33,7 @@ const pairs = (n: string) => `sum(${n} * (${n} - 1) / 2)`;
  * its own entity.
  */
 export async function measureQuality(warehouse: Warehouse, entityType: 'person' | 'group', phoneRegion = 'US'): Promise<ResolutionQuality> {
-  const resolved = entityType === 'person' ? 'crm.person_identifiers' : 'crm.group_identifiers';
+  const resolved = `${SCHEMAS.crm}.${entityType}_identifiers`;
   const idColumn = entityType === 'person' ? 'person_id' : 'group_id';
   const normalized = normalizeIdentifierSql('identifier_type', 'raw_value', warehouse.dialect, phoneRegion);
   await warehouse.execute(`create or replace temp table quality_joined as

@@ -82,7 +82,7 @@ export async function scheduleCommand(config: HcrmConfig, io: CliIo, action: Sch
       case 'delete':
         await describeOrFail(handle.describe(), id);
         await handle.delete();
-        io.stdout(`Deleted schedule ${id}. A schedule created again continues from the latest successful run's watermarks.\n`);
+        io.stdout(`Deleted schedule ${id}. A schedule created again continues from the watermarks their owner workflow holds.\n`);
         break;
     }
     return 0;

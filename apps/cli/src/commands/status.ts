@@ -53,6 +53,7 @@ export async function statusCommand(config: HcrmConfig, io: CliIo, options: { js
       warehouse: lock,
       watermarkOwner: config.temporal.watermarkWorkflowId,
       watermarkVersion: owner?.version ?? 0,
+      watermarkOwnerRunning: owner?.running ?? false,
       advancedBy: owner?.advancedBy,
       watermarks: owner?.watermarks ?? {},
       runs,
@@ -71,7 +72,7 @@ export async function statusCommand(config: HcrmConfig, io: CliIo, options: { js
       `Warehouse  ${lock}`,
       '',
       owner?.advancedBy
-        ? `Watermarks (owner ${config.temporal.watermarkWorkflowId}, version ${owner.version}, advanced by ${owner.advancedBy.workflowId} at ${owner.advancedBy.at}); every run starts after them:`
+        ? `Watermarks (owner ${config.temporal.watermarkWorkflowId}${owner.running ? '' : ', closed: the next run starts it again from these'}, version ${owner.version}, advanced by ${owner.advancedBy.workflowId} at ${owner.advancedBy.at}); every run starts after them:`
         : `Watermarks: the owner ${config.temporal.watermarkWorkflowId} has not been advanced yet; the next run derives them from the warehouse.`,
       ...(owner?.advancedBy ? [formatTable(Object.entries(owner.watermarks).map(([source, watermark]) => ({ source, watermark }))).trimEnd()] : []),
       '',
