@@ -90,7 +90,8 @@ describe('hcrm CLI end to end', () => {
       );
       expect(status.schedule?.paused).toBe(true);
       expect(Object.keys(status.watermarks ?? {})).toEqual(['gadget', 'manual', 'shopify_partner']);
-      expect(await hcrm('status')).toMatch(/Watermarks of the latest successful run .*-schedule-run/);
+      // The triggered run advanced the watermark owner, which `hcrm status` reads.
+      expect(await hcrm('status')).toMatch(/Watermarks \(owner hcrm-watermarks-duckdb-[0-9a-f]{8}, version \d+, advanced by \S+-schedule-run-/);
       expect(await hcrm('schedule', 'delete')).toContain('Deleted schedule');
       const gone = await runHcrm(['schedule', 'describe'], env);
       expect(gone.code).toBe(1);
