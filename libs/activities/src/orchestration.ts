@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { RAW_SCHEMA, SCHEMAS, type LockOwner, type RegisteredSource, type SourceWindow, type WatermarkAdvance, type WatermarkMap, type WatermarkState, type WindowsInput } from '@hcrm/contracts';
-import { createOpsTablesSql, DIALECT_SQL, LOCK_TABLE, nowSql, rawTableName, replaceWindowsSql, windowRowsSql } from '@hcrm/sql';
+import { OPS_TABLES, RAW_SCHEMA, SCHEMAS, type LockOwner, type RegisteredSource, type SourceWindow, type WatermarkAdvance, type WatermarkMap, type WatermarkState, type WindowsInput } from '@hcrm/contracts';
+import { createOpsTablesSql, DIALECT_SQL, nowSql, rawTableName, replaceWindowsSql, windowRowsSql } from '@hcrm/sql';
 import type { Warehouse } from '@hcrm/warehouse';
 
 /** Answers whether a workflow execution is still running (the worker asks its Temporal server). */
@@ -28,7 +28,7 @@ export async function ensureOpsTables(warehouse: Warehouse): Promise<void> {
 export async function acquireWarehouseLock(warehouse: Warehouse, owner: LockOwner, isRunning: ExecutionLiveness): Promise<void> {
   await ensureOpsTables(warehouse);
   const [holder] = await warehouse.query<{ owner_workflow_id: string; owner_run_id: string; purpose: string; acquired_at: string }>(
-    `select owner_workflow_id, owner_run_id, purpose, ${DIALECT_SQL[warehouse.dialect].timestampText('acquired_at')} as acquired_at from ${LOCK_TABLE} where lock_name = ?`,
+    `select owner_workflow_id, owner_run_id, purpose, ${DIALECT_SQL[warehouse.dialect].timestampText('acquired_at')} as acquired_at from ${OPS_TABLES.lock} where lock_name = ?`,
     [LOCK_NAME],
   );
   if (holder && !(holder.owner_workflow_id === owner.workflowId && holder.owner_run_id === owner.runId)) {
@@ -40,9 +40,9 @@ export async function acquireWarehouseLock(warehouse: Warehouse, owner: LockOwne
     }
   }
   await warehouse.transaction(async () => {
-    await warehouse.execute(`delete from ${LOCK_TABLE} where lock_name = ?`, [LOCK_NAME]);
+    await warehouse.execute(`delete from ${OPS_TABLES.lock} where lock_name = ?`, [LOCK_NAME]);
     await warehouse.execute(
-      `insert into ${LOCK_TABLE} values (?, ?, ?, ?, ${nowSql(warehouse.dialect)})`,
+      `insert into ${OPS_TABLES.lock} values (?, ?, ?, ?, ${nowSql(warehouse.dialect)})`,
       [LOCK_NAME, owner.workflowId, owner.runId, owner.purpose],
     );
   });
@@ -51,7 +51,7 @@ export async function acquireWarehouseLock(warehouse: Warehouse, owner: LockOwne
 /** Gives the warehouse back; does nothing if `owner` does not hold it (any more). */
 export async function releaseWarehouseLock(warehouse: Warehouse, owner: LockOwner): Promise<void> {
   await ensureOpsTables(warehouse);
-  await warehouse.execute(`delete from ${LOCK_TABLE} where lock_name = ? and owner_workflow_id = ? and owner_run_id = ?`, [
+  await warehouse.execute(`delete from ${OPS_TABLES.lock} where lock_name = ? and owner_workflow_id = ? and owner_run_id = ?`, [
     LOCK_NAME,
     owner.workflowId,
     owner.runId,

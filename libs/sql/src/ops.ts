@@ -4,12 +4,8 @@ import { DIALECT_SQL, sqlString, timestampSql } from './dialects';
 /**
  * SQL of the pipeline's operational tables (schema `ops`, named in the table catalog's
  * OPS_TABLES): the windows the current run's dbt models read, the warehouse lock, and the
- * asset materializations. The three names below are the catalog's, for the importers that
- * still use them (the lock and windows activities, `hcrm status`); new code imports OPS_TABLES.
+ * asset materializations.
  */
-export const OPS_SCHEMA = SCHEMAS.ops;
-export const WINDOWS_TABLE = OPS_TABLES.windows;
-export const LOCK_TABLE = OPS_TABLES.lock;
 
 export function createOpsTablesSql(dialect: Dialect): string[] {
   const d = DIALECT_SQL[dialect];

@@ -1,6 +1,6 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import type { HcrmConfig } from '@hcrm/config';
-import { LOCK_TABLE, OPS_SCHEMA } from '@hcrm/sql';
+import { OPS_TABLES, schemaAndTable } from '@hcrm/contracts';
 import { formatTable } from '../format';
 import type { CliIo } from '../io';
 import { describeWatermarkOwner } from '@hcrm/pipeline';
@@ -96,9 +96,9 @@ async function lockHolder(config: HcrmConfig): Promise<string> {
     return /in use/.test(message) ? 'busy: a pipeline step is writing to it right now' : `not available: ${message}`;
   }
   try {
-    if (!(await warehouse.tableExists(OPS_SCHEMA, 'warehouse_lock'))) return 'free (no run has taken it yet)';
+    if (!(await warehouse.tableExists(...schemaAndTable(OPS_TABLES.lock)))) return 'free (no run has taken it yet)';
     const [holder] = await warehouse.query<{ purpose: string; owner_workflow_id: string; acquired_at: string }>(
-      `select purpose, owner_workflow_id, cast(acquired_at as varchar) as acquired_at from ${LOCK_TABLE}`,
+      `select purpose, owner_workflow_id, cast(acquired_at as varchar) as acquired_at from ${OPS_TABLES.lock}`,
     );
     return holder ? `held by ${holder.purpose} ${holder.owner_workflow_id} since ${holder.acquired_at} UTC` : 'free';
   } finally {
