@@ -84,5 +84,5 @@ export default tseslint.config(
       { group: ['@duckdb/*'], message: 'Workflows do no I/O.' },
     ]),
   },
-  { files: ['libs/contracts/**/*.ts', 'libs/sql/src/**/*.ts'], ignores: ['**/*.test.ts'], rules: neutralImports() },
+  { files: ['libs/contracts/**/*.ts', 'libs/sql/src/**/*.ts'], ignores: ['**/*.test.ts', 'libs/contracts/src/testing.ts'], rules: neutralImports() },
 );

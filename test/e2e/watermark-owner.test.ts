@@ -2,15 +2,14 @@ import { spawn } from 'node:child_process';
 import { ScheduleOverlapPolicy, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { rootCauseMessage, WATERMARKS_QUERY, type PipelineResult, type WatermarkState } from '@hcrm/contracts';
-import { createPipelineWorker } from '@hcrm/pipeline';
-import { gadget } from '@hcrm/source-gadget';
+import { createPipelineWorker, findSource } from '@hcrm/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gadgetShop as shop, landRows, queryWarehouse, recordHistory, repoRoot, runHcrm, startPipelineStack, type PipelineStack } from './helpers';
 
 // The watermark owner (workflow `watermarkOwner`, one per warehouse) on the real stack: every
 // way a run starts reads it, only successful runs advance it, and a worker killed between the
 // commit and the Update loses nothing.
-const [shopsTable] = gadget.rawTables;
+const [shopsTable] = findSource('gadget').definition.rawTables;
 
 describe('watermarks have one owner (Temporal dev server + worker + dbt + DuckDB)', () => {
   let stack: PipelineStack;

@@ -1,15 +1,24 @@
-import { gadget } from '@hcrm/source-gadget';
-import { flattenRecord, manual, parseJsonLine } from '@hcrm/source-manual';
+import { findSource } from '@hcrm/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gadgetShop as shop, landRows, queryWarehouse, startPipelineStack, type PipelineStack } from './helpers';
 
-const [shopsTable] = gadget.rawTables;
-const [recordsTable] = manual.rawTables;
+const [shopsTable] = findSource('gadget').definition.rawTables;
+const [recordsTable] = findSource('manual').definition.rawTables;
 
+/** A manual_records_raw row as an import of one line lands it. */
 function manualRecord(id: string, syncedAt: string) {
-  const parsed = parseJsonLine(JSON.stringify({ id, occurred_at: '2026-05-01T00:00:00Z', event_name: 'note' }));
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return flattenRecord(parsed.record, syncedAt, 'test.jsonl', 1).manual_records_raw;
+  return {
+    id,
+    occurred_at: '2026-05-01T00:00:00.000Z',
+    event_name: 'note',
+    event_type: null,
+    event_description: null,
+    value: null,
+    value_unit: null,
+    source_file: 'test.jsonl',
+    line_number: 1,
+    synced_at: syncedAt,
+  };
 }
 
 // Per-source watermarks: the core layer follows each source's own synced_at, so a source

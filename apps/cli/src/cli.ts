@@ -201,17 +201,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   program
     .command('ingest')
-    .description('import a JSON Lines or CSV file of records into a source (the manual source)')
-    .argument('<source>', 'the source to import into: manual')
-    .argument('<file>', 'a .jsonl/.ndjson file (one record per line) or a .csv file (see docs/ingest.md)')
+    .description("import a file into a source's raw tables with the loader its lib offers (manual: JSON Lines or CSV records)")
+    .argument('<source>', 'the source to import into: one whose lib offers a file loader (manual)')
+    .argument('<file>', 'for manual: a .jsonl/.ndjson file (one record per line) or a .csv file (see docs/ingest.md)')
     .option('--strict', 'fail the whole import, writing nothing, if any line is invalid')
-    .addOption(new Option('--format <format>', 'the file format, when the extension does not tell').choices(['jsonl', 'csv']))
+    .option('--format <format>', "the file format, when the extension does not tell (one of the loader's formats; manual: jsonl, csv)")
     .addHelpText(
       'after',
-      '\nInvalid lines go to raw.manual_rejects with file, line number and reason; the valid ones are imported.\n' +
-        'Importing a record id again replaces it downstream (the latest import wins). Then: npx hcrm run --no-demo-data',
+      '\nInvalid lines go to the loader\'s rejects table (manual: raw.manual_rejects) with file, line number and reason; the valid ones are imported.\n' +
+        'Importing a record id again replaces it downstream (the latest import wins). Then: npx hcrm run --no-demo-data\n' +
+        'A source lib offers file imports with a `loader` on its `source` export (docs/sources.md).',
     )
-    .action(async (source: string, file: string, options: { strict?: boolean; format?: 'jsonl' | 'csv' }) => {
+    .action(async (source: string, file: string, options: { strict?: boolean; format?: string }) => {
       exitCode = await (await commands.ingest())(getConfig(), io, source, file, {
         strict: options.strict ?? false,
         format: options.format,

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { duckDbPath, loadConfig, type HcrmConfig } from '@hcrm/config';
+import { discoverSources, duckDbPath, loadConfig, SOURCES_FOLDER, type HcrmConfig } from '@hcrm/config';
 import { EMPTY_WATERMARK_STATE, type DbtLayerResult, type LandResult, type Layer, type RegisteredSource, type SourceWindow, type TableCount } from '@hcrm/contracts';
 import { openDuckDbWarehouse } from '@hcrm/warehouse';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -85,19 +85,21 @@ describe('pipeline activities (real DuckDB file)', () => {
   });
 
   it('runs real dbt for one layer and reports its models and tests', async () => {
-      const { gadgetSource } = await import('@hcrm/source-gadget');
-      const { manualSource } = await import('@hcrm/source-manual');
-      const { shopifyPartnerSource } = await import('@hcrm/source-shopify-partner');
-      // All three: dbt builds every installed source package (packages.yml mirrors the registry).
-      const activities = activitiesFor([gadgetSource, manualSource, shopifyPartnerSource]);
+      // All of them: dbt builds every source lib's package (the worker installs them all).
+      const sources = await discoverSources(config.repoRoot);
+      const activities = activitiesFor(sources);
       const env = new MockActivityEnvironment();
       await env.run(activities.landDemoData);
       // The windows the layer reads: every source, everything up to now.
       const windows = (await env.run(activities.setWindows, { from: {}, to: new Date().toISOString(), runId: 'test' })) as SourceWindow[];
-      expect(windows.map((w) => w.source)).toEqual(['gadget', 'manual', 'shopify_partner']);
+      expect(windows.map((w) => w.source)).toEqual(sources.map((s) => s.definition.name));
       const raw: DbtLayerResult = await env.run(activities.dbtBuild, RAW);
       expect(raw.layer).toBe('raw');
-      expect(raw.models).toBe(5);
+      // One per raw model file of the source libs.
+      const rawModels = sources.flatMap(({ definition }) =>
+        readdirSync(join(config.repoRoot, SOURCES_FOLDER, definition.name, 'dbt', 'models', 'raw')).filter((file) => file.endsWith('.sql')),
+      );
+      expect(raw.models).toBe(rawModels.length);
       expect(raw.tests).toBeGreaterThan(0);
       expect(raw.problems).toEqual([]);
       const warehouse = await openDuckDbWarehouse({ path: duckDbPath(config.warehouse), readOnly: true });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { dbtWarehouseEnv, type HcrmConfig } from '@hcrm/config';
+import { dbtWarehouseEnv, sourceDbtPackages, type HcrmConfig } from '@hcrm/config';
 import { dbtSourceList, OPS_TABLES, REPORTED_FINAL_TABLES, SCHEMAS, sharedIdentityTable, type Materialization, type DbtLayerResult, type Layer, type PipelineActivities, type RegisteredSource, type TableCount } from '@hcrm/contracts';
 import { DbtError, ensureDbtDeps, type DbtSession, problemNodes, runDbt, runResultsInvocation } from '@hcrm/dbt';
 import { appliedTableRows, applyIdentityBatch, iterateComponents, prepareIdentityBatch, resetIdentity, stageMemberships } from '@hcrm/identity';
@@ -80,7 +80,7 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
           }
         });
       }
-      return buildLayer(deps.config, layer, dbtSourceList(deps.sources.map((s) => s.definition)), { fullRefresh: fullRefresh ?? false, session: deps.dbtSession }, (rows) =>
+      return buildLayer(deps.config, layer, deps.sources, { fullRefresh: fullRefresh ?? false, session: deps.dbtSession }, (rows) =>
         withWarehouse(async (warehouse) => recordMaterializations(warehouse, await withTableRowCounts(warehouse, rows))),
       );
     },
@@ -198,7 +198,7 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
 async function buildLayer(
   config: HcrmConfig,
   layer: Layer,
-  sourceList: string,
+  sources: readonly RegisteredSource[],
   { fullRefresh, session }: { fullRefresh: boolean; session: DbtSession | undefined },
   record: (rows: Materialization[]) => Promise<void>,
 ): Promise<DbtLayerResult> {
@@ -206,7 +206,7 @@ async function buildLayer(
   // HCRM_PIPELINE_WINDOWS: models read the windows the run fixed in ops.pipeline_windows.
   const dbtEnv = {
     ...dbtWarehouseEnv(config.warehouse),
-    HCRM_SOURCES: sourceList,
+    HCRM_SOURCES: dbtSourceList(sources.map((s) => s.definition)),
     HCRM_PIPELINE_WINDOWS: '1',
     HCRM_LOOKBACK_MINUTES: String(config.project.pipeline.lookbackMinutes),
   };
@@ -223,7 +223,7 @@ async function buildLayer(
   let lastLine = '';
   const heartbeat = setInterval(() => context.heartbeat({ layer, lastLine }), 5000);
   try {
-    await ensureDbtDeps({ ...config.dbt, env: dbtEnv });
+    await ensureDbtDeps({ ...config.dbt, env: dbtEnv, packages: sourceDbtPackages(config.repoRoot) });
     // A retried attempt re-runs only what failed or was skipped in this layer's last build.
     const retry = context.info.attempt > 1 && previousBuildOf(config.dbt.targetPath, layer);
     const outcome = await runDbt({

@@ -69,7 +69,7 @@ describe('warehouse lock and windows (real DuckDB file)', () => {
     await expect(writeWindows(warehouse, sources, { sources: ['manul'], from: {}, to: '2026-01-02T00:00:00Z', runId: 'r' }, 0)).rejects.toMatchObject({
       type: 'UnknownSource',
       nonRetryable: true,
-      message: 'unknown source "manul"; registered: gadget, manual',
+      message: 'unknown source "manul"; registered: gadget, manual; add one with `npx nx g @hcrm/nx-plugin:source <name>` (docs/sources.md)',
     });
   });
 

@@ -1,3 +1,4 @@
+import { ADD_SOURCE_HINT } from '@hcrm/config';
 import { ApplicationFailure } from '@temporalio/common';
 import { OPS_TABLES, RAW_SCHEMA, SCHEMAS, type LockOwner, type RegisteredSource, type SourceWindow, type WatermarkAdvance, type WatermarkMap, type WatermarkState, type WindowsInput } from '@hcrm/contracts';
 import { createOpsTablesSql, DIALECT_SQL, nowSql, rawTableName, replaceWindowsSql, windowRowsSql } from '@hcrm/sql';
@@ -64,7 +65,7 @@ export function checkSourceNames(names: readonly string[], sources: readonly Reg
   const unknown = names.filter((name) => !known.includes(name));
   if (unknown.length) {
     throw ApplicationFailure.nonRetryable(
-      `unknown source${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; registered: ${known.join(', ')}`,
+      `unknown source${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; registered: ${known.join(', ')}; ${ADD_SOURCE_HINT}`,
       'UnknownSource',
     );
   }
@@ -98,10 +99,9 @@ export async function writeWindows(
     let rows = 0;
     let latest: string | undefined;
     for (const table of source?.definition.rawTables ?? []) {
-      if (!(await warehouse.tableExists(RAW_SCHEMA, table.name))) continue;
-      const [row] = await warehouse.query<{ n: number; latest: string | null }>(windowRowsSql(warehouse.dialect, rawTableName(table, warehouse.dialect)), [
-        window.source,
-      ]);
+      if (!source || !(await warehouse.tableExists(RAW_SCHEMA, table.name))) continue;
+      const sql = windowRowsSql(warehouse.dialect, rawTableName(table, warehouse.dialect), source.definition.watermarkColumn);
+      const [row] = await warehouse.query<{ n: number; latest: string | null }>(sql, [window.source]);
       rows += Number(row?.n ?? 0);
       if (row?.latest && (!latest || row.latest > latest)) latest = row.latest;
     }

@@ -7,3 +7,4 @@ export * from './orchestration';
 export * from './assets';
 export * from './random';
 export * from './catalog';
+export * from './source-contract';

@@ -4,8 +4,9 @@ import { SCHEMAS } from './catalog';
 export type RawColumnType = 'string' | 'integer' | 'double' | 'boolean' | 'timestamp' | 'json';
 
 /**
- * A table a loader lands for a source. `synced_at` (when the row reached the warehouse) is
- * part of every raw table and is the source's incremental watermark column.
+ * A table a loader lands for a source. Every raw table has the source's watermark column
+ * (`synced_at` unless the source declares another, e.g. `_fivetran_synced`): when the row
+ * reached the warehouse, which the pipeline's incremental windows follow.
  */
 export interface RawTableDefinition {
   /** Table name in the warehouse, by convention `<source>_<entity>_raw`. */
@@ -54,24 +55,163 @@ export interface SourceDefinition {
   rawTables: readonly RawTableDefinition[];
   /** The source event log interfaces its dbt models provide. */
   interfaces: readonly SourceInterface[];
-  /** The raw column the pipeline's incremental windows follow. */
-  watermarkColumn: 'synced_at';
+  /**
+   * The timestamp column of every raw table that says when the row reached the warehouse,
+   * which the pipeline's incremental windows follow (`synced_at`, or the loader's own, such as
+   * Fivetran's `_fivetran_synced`). Raw models expose it as `synced_at` from there on.
+   */
+  watermarkColumn: string;
   /** Name of the lib's dbt package (`libs/sources/<name>/dbt`), listed in dbt_project/packages.yml. */
   dbtPackage: string;
 }
 
 /** What dbt needs to know of the registry; travels to dbt as the HCRM_SOURCES variable. */
 export function dbtSourceList(sources: readonly SourceDefinition[]): string {
-  return JSON.stringify(sources.map((s) => ({ name: s.name, interfaces: s.interfaces })));
+  return JSON.stringify(sources.map((s) => ({ name: s.name, interfaces: s.interfaces, watermark: s.watermarkColumn })));
 }
 
-/** Rows to land, keyed by raw table name; values are JSON scalars (timestamps as ISO strings). */
-export type DemoRows = Record<string, Array<Record<string, string | number | boolean | null>>>;
+/** One landed row: JSON scalars by column (timestamps as ISO strings). */
+export type RawRow = Record<string, string | number | boolean | null>;
 
-/** A source as the worker sees it: its declaration plus the demo data bundled with its lib. */
+/** Rows to land, keyed by raw table name. */
+export type DemoRows = Record<string, RawRow[]>;
+
+/** A file refused as a whole (bad header, --strict and a bad line): nothing of it is written. */
+export class SourceLoadError extends Error {
+  override name = 'SourceLoadError';
+}
+
+export interface LoadProgress {
+  bytesRead: number;
+  totalBytes: number;
+  lines: number;
+}
+
+export interface LoadOptions {
+  /** One of the loader's formats; without it the loader tells the format from the file name. */
+  format?: string;
+  /** Refuse the whole file at its first bad line, before anything is written. */
+  strict: boolean;
+  /** Stamps this import: every row's watermark column gets `syncedAt`, rejects get `importId`. */
+  importId: string;
+  syncedAt: string;
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+/** Rows read from part of a file: the CLI commits each batch in one transaction. */
+export interface LoadBatch {
+  /** By table name: the source's raw tables and the loader's extra tables. */
+  rows: Record<string, RawRow[]>;
+  /** Records (lines) accepted and refused in this batch. */
+  records: number;
+  rejects: ReadonlyArray<{ line: number; reason: string }>;
+}
+
+/** How `hcrm ingest <source> <file>` reads files into a source's raw tables. */
+export interface SourceLoader {
+  /** The file formats it reads (e.g. jsonl, csv). */
+  formats: readonly string[];
+  /** Tables it writes besides the source's raw tables (e.g. where bad lines go). */
+  extraTables?: readonly RawTableDefinition[];
+  /** Where bad lines go, told to the user when there are some. */
+  rejectsTable?: string;
+  /** Reads the file in batches; throws SourceLoadError for a file refused before any batch. */
+  read(file: string, options: LoadOptions): AsyncIterable<LoadBatch>;
+}
+
+/** A true person of the synthetic world (`hcrm generate`), with the identifiers they really have. */
+export interface SyntheticPerson {
+  /** `person-<n>`. */
+  id: string;
+  n: number;
+  name: string;
+  title: string;
+  /** The company they work at (SyntheticCompany.n). */
+  company: number;
+  /** Canonical [type, value] pairs, the first an email at the company's domain. */
+  identifiers: ReadonlyArray<readonly [string, string]>;
+  /** The first person of their company, who owns its shop if it has one. */
+  firstOfCompany: boolean;
+}
+
+/** A true company of the synthetic world. */
+export interface SyntheticCompany {
+  /** `group-<n>`. */
+  id: string;
+  n: number;
+  name: string;
+  domain: string;
+  /** Also a Shopify shop (in the gadget and shopify_partner sources). */
+  shop?: { id: string; myshopifyDomain: string };
+  /** The company's first person (SyntheticPerson.n), its owner, and their work email (canonical). */
+  firstPerson: number;
+  ownerEmail: string;
+}
+
+/** One chunk of the synthetic world, which each source turns into its own raw rows. */
+export interface SyntheticChunk {
+  seed: number;
+  /** Persons in the whole data set (this chunk has some of them). */
+  personsTotal: number;
+  persons: readonly SyntheticPerson[];
+  /** The companies whose first person is in this chunk. */
+  companies: readonly SyntheticCompany[];
+  /** Any company by number (a person's company may have started in an earlier chunk). */
+  company: (n: number) => SyntheticCompany;
+  /** This source's own deterministic random numbers in [0, 1). */
+  random: () => number;
+  /** A watermark time within the configured spread, and an event time in 2025 (ISO). */
+  syncedAt: () => string;
+  occurredAt: () => string;
+  /** The same identifier value as another system would write it (case, spaces, formats), when noise is on. */
+  variant: (type: string, value: string) => string;
+  noise: boolean;
+  /** Events per person and the share of persons whose first record names every identifier (manual source). */
+  eventsPerPerson: number;
+  linkAllShare: number;
+}
+
+/** An identifier value a source wrote, and the truth behind it. */
+export interface SyntheticIdentifier {
+  entityType: 'person' | 'group';
+  type: string;
+  /** As written. */
+  value: string;
+  /** The true person or company; undefined for junk (nobody) or a shared address (many). */
+  trueId?: string;
+  /** The canonical identifier it stands for (`type:value`), for linking; defaults to type:value itself. */
+  canonical?: string;
+  kind: 'real' | 'junk' | 'shared';
+}
+
+/** A source's rows for one chunk of the synthetic world, with the truth behind them. */
+export interface SyntheticRows {
+  tables: Record<string, RawRow[]>;
+  identifiers: SyntheticIdentifier[];
+  /** Canonical identifiers (`type:value`) of one true entity that one record names together: what the data links. */
+  links: ReadonlyArray<{ trueId: string; keys: readonly string[] }>;
+}
+
+/** A source's part in the load generator (`hcrm generate`). */
+export interface SyntheticSource {
+  /** Its raw rows for one chunk of the synthetic world, with the truth behind their identifiers. */
+  rows: (chunk: SyntheticChunk) => SyntheticRows;
+  /**
+   * With `--append`: new records for earlier persons, each naming identifiers the truth says
+   * are theirs (values as written), keyed by raw table; `syncedAt` stamps them.
+   */
+  recordsFor?: (persons: ReadonlyArray<{ trueId: string; identifiers: ReadonlyArray<readonly [string, string]> }>, seed: number, syncedAt: string) => Record<string, RawRow[]>;
+}
+
+/** A source as the pipeline, the CLI and the load generator see it: exported as `source` by its lib's src/index.ts, where the registry discovers it. */
 export interface RegisteredSource {
   definition: SourceDefinition;
+  /** The demo rows bundled with its lib (landed by `hcrm run` unless --no-demo-data). */
   demoRows: () => DemoRows;
+  /** Reads files for `hcrm ingest <source> <file>`. */
+  loader?: SourceLoader;
+  /** Its rows in a synthetic data set (`hcrm generate`). */
+  synthetic?: SyntheticSource;
 }
 
 /** SQL dialects the SQL builders render; one per supported warehouse. */

@@ -1,5 +1,6 @@
 import { OPS_TABLES, SCHEMAS, type Dialect, type SourceWindow } from '@hcrm/contracts';
 import { DIALECT_SQL, sqlString, timestampSql } from './dialects';
+import { quoteIdent } from './identifiers';
 
 /**
  * SQL of the pipeline's operational tables (schema `ops`, named in the table catalog's
@@ -39,12 +40,14 @@ export function replaceWindowsSql(dialect: Dialect, windows: readonly SourceWind
 
 /**
  * How many landed rows of `rawTable` (a qualified name) the window of the source bound to `?`
- * holds, and the latest synced_at among them (ISO text): what a run reprocesses and where the
- * source's next watermark is. The predicate is the dbt macro `window_predicate`
+ * holds, and the latest value of its watermark column (`watermarkColumn`, the source's
+ * declared one) among them (ISO text): what a run reprocesses and where the source's next
+ * watermark is. The predicate is the dbt macro `window_predicate`
  * (dbt_project/macros/pipeline_window.sql) written in SQL: the two must pick the same rows.
  */
-export function windowRowsSql(dialect: Dialect, rawTable: string): string {
-  return `select count(*) as n, ${DIALECT_SQL[dialect].isoText('max(landed.synced_at)')} as latest
+export function windowRowsSql(dialect: Dialect, rawTable: string, watermarkColumn = 'synced_at'): string {
+  const column = `landed.${quoteIdent(watermarkColumn, dialect)}`;
+  return `select count(*) as n, ${DIALECT_SQL[dialect].isoText(`max(${column})`)} as latest
 from ${rawTable} as landed, ${OPS_TABLES.windows} as w
-where w.source = ? and landed.synced_at > coalesce(w.lower_bound, cast('1900-01-01' as ${DIALECT_SQL[dialect].timestamp})) and landed.synced_at <= w.upper_bound`;
+where w.source = ? and ${column} > coalesce(w.lower_bound, cast('1900-01-01' as ${DIALECT_SQL[dialect].timestamp})) and ${column} <= w.upper_bound`;
 }

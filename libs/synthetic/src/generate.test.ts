@@ -1,5 +1,9 @@
+import { discoverSources } from '@hcrm/config';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_GENERATE_OPTIONS, generate, type GenerateOptions } from './generate';
+import { DEFAULT_GENERATE_OPTIONS, generate as generateWith, type GenerateOptions } from './generate';
+
+const sources = await discoverSources();
+const generate = (options: GenerateOptions) => generateWith(options, sources);
 
 const options = (overrides: Partial<GenerateOptions> = {}): GenerateOptions => ({
   ...DEFAULT_GENERATE_OPTIONS,
@@ -16,12 +20,12 @@ describe('generate', () => {
     expect([...generate(options({ seed: 2 }))]).not.toEqual(first);
   });
 
-  it('writes rows for every demo source and the truth behind every identifier', () => {
+  it('writes rows for every raw table of the sources with a synthetic part, and the truth behind every identifier', () => {
     const [chunk] = [...generate(options())];
     expect(chunk?.persons).toBe(300);
-    for (const table of ['manual_records_raw', 'manual_record_entities_raw', 'manual_record_memberships_raw', 'gadget_shops_raw', 'shopify_partner_app_events_raw']) {
-      expect(chunk?.tables[table]?.length, table).toBeGreaterThan(0);
-    }
+    const tables = sources.filter((s) => s.synthetic).flatMap((s) => s.definition.rawTables.map((t) => t.name));
+    expect(tables).toEqual(expect.arrayContaining(['manual_records_raw', 'manual_record_entities_raw', 'manual_record_memberships_raw', 'gadget_shops_raw', 'shopify_partner_app_events_raw']));
+    for (const table of tables) expect(chunk?.tables[table]?.length, table).toBeGreaterThan(0);
     const truth = chunk?.truth ?? [];
     expect(new Set(truth.filter((t) => t.entity_type === 'person' && t.kind === 'real').map((t) => t.true_id)).size).toBe(300);
     expect(new Set(truth.filter((t) => t.entity_type === 'group').map((t) => t.true_id)).size).toBe(60);

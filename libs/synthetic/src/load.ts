@@ -1,5 +1,4 @@
-import type { RawTableDefinition, RegisteredSource } from '@hcrm/contracts';
-import { flattenRecord } from '@hcrm/source-manual';
+import type { RawRow, RawTableDefinition, RegisteredSource } from '@hcrm/contracts';
 import { ensureRawTable, insertRawRows, type Warehouse } from '@hcrm/warehouse';
 import { generate, type GenerateOptions, type TruthRow } from './generate';
 
@@ -58,7 +57,7 @@ export async function generateInto(
   const rows: Record<string, number> = {};
   let truthRows = 0;
   let personsDone = 0;
-  const write = async (tableRows: Record<string, Array<Record<string, string | number | boolean | null>>>, truth: readonly TruthRow[]) => {
+  const write = async (tableRows: Record<string, RawRow[]>, truth: readonly TruthRow[]) => {
     for (const [name, list] of Object.entries(tableRows)) {
       const table = tables.get(name);
       if (!table || list.length === 0) continue;
@@ -72,7 +71,7 @@ export async function generateInto(
     }
   };
 
-  for (const chunk of generate({ ...input, personOffset, groupOffset })) {
+  for (const chunk of generate({ ...input, personOffset, groupOffset }, sources)) {
     await warehouse.transaction(() => write(chunk.tables, chunk.truth));
     personsDone += chunk.persons;
     onProgress({ personsDone, personsTotal: input.persons, rows: Object.values(rows).reduce((a, b) => a + b, 0) });
@@ -81,7 +80,10 @@ export async function generateInto(
   return { persons: personsDone, personOffset, rows, truthRows, seconds: (Date.now() - started) / 1000 };
 }
 
-/** New manual records for `count` earlier persons, each naming two identifiers the truth says are theirs. */
+/**
+ * New records for `count` earlier persons, each naming two identifiers the truth says are
+ * theirs, from every source whose synthetic part writes such records (the manual source's forms).
+ */
 export async function appendExistingPersonRecords(
   warehouse: Warehouse,
   sources: readonly RegisteredSource[],
@@ -89,7 +91,6 @@ export async function appendExistingPersonRecords(
   seed: number,
   syncedAt: string,
 ): Promise<number> {
-  const table = sources.flatMap((s) => s.definition.rawTables);
   const pairs = await warehouse.query<{ true_id: string; a_type: string; a_value: string; b_type: string; b_value: string }>(
     `with ids as (
         select distinct true_id, identifier_type, raw_value from ${TRUTH_TABLE} where entity_type = 'person' and kind = 'real'
@@ -105,31 +106,17 @@ export async function appendExistingPersonRecords(
     inner join ranked as a on a.true_id = chosen.true_id and a.position = 1
     inner join ranked as b on b.true_id = chosen.true_id and b.position = 2`,
   );
-  const records = pairs.map((pair, n) =>
-    flattenRecord(
-      {
-        id: `gen-${seed}-append-${syncedAt}-${n}`,
-        occurredAt: syncedAt,
-        eventName: 'form_submitted',
-        eventType: 'form',
-        eventDescription: null,
-        value: null,
-        valueUnit: null,
-        persons: [{ identifiers: pair.a_type === pair.b_type ? { [pair.a_type]: [pair.a_value, pair.b_value] } : { [pair.a_type]: [pair.a_value], [pair.b_type]: [pair.b_value] }, traits: {} }],
-        groups: [],
-        memberships: [],
-      },
-      syncedAt,
-      'generated-append',
-      n + 1,
-    ),
-  );
-  const byName = new Map(table.map((t) => [t.name, t]));
-  for (const name of ['manual_records_raw', 'manual_record_entities_raw'] as const) {
-    const definition = byName.get(name);
-    if (!definition) continue;
-    const rows = name === 'manual_records_raw' ? records.map((r) => r.manual_records_raw) : records.flatMap((r) => r.manual_record_entities_raw);
-    await insertRawRows(warehouse, definition, rows as Array<Record<string, string | number | boolean | null>>, { skipExisting: false });
+  const persons = pairs.map((pair) => ({ trueId: pair.true_id, identifiers: [[pair.a_type, pair.a_value], [pair.b_type, pair.b_value]] as const }));
+  const tables = new Map(sources.flatMap((s) => s.definition.rawTables).map((t) => [t.name, t]));
+  let records = 0;
+  for (const source of sources) {
+    const recordsFor = source.synthetic?.recordsFor;
+    if (!recordsFor) continue;
+    for (const [name, rows] of Object.entries(recordsFor(persons, seed, syncedAt))) {
+      const definition = tables.get(name);
+      if (definition && rows.length) await insertRawRows(warehouse, definition, rows, { skipExisting: false });
+    }
+    records += persons.length;
   }
-  return records.length;
+  return records;
 }

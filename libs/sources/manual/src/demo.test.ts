@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEMO_SYNCED_AT, manualDemoRows } from './demo';
-import { manualSource } from './index';
+import { source } from './index';
 import { parseJsonLine } from './record';
 import { manual } from './source';
 
@@ -93,7 +93,7 @@ describe('manualDemoRows', () => {
   });
 
   it('is what the registered source serves as its demo rows', () => {
-    expect(manualSource.definition).toBe(manual);
-    expect(manualSource.demoRows()).toEqual(manualDemoRows());
+    expect(source.definition).toBe(manual);
+    expect(source.demoRows()).toEqual(manualDemoRows());
   });
 });

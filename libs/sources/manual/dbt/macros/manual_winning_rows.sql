@@ -3,7 +3,7 @@
 {% macro manual_winning_rows(raw_table, columns) -%}
 with landed as (
     select * from {{ source('manual', raw_table) }}
-    {{ incremental_window('synced_at') }}
+    {{ landed_window() }}
 ),
 
 records as (

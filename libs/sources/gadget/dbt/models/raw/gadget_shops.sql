@@ -4,7 +4,7 @@
 
 with landed as (
     select * from {{ source('gadget', 'gadget_shops_raw') }}
-    {{ incremental_window('synced_at') }}
+    {{ landed_window() }}
 ),
 
 deduplicated as (

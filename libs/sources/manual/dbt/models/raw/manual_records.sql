@@ -4,7 +4,7 @@
 
 with landed as (
     select * from {{ source('manual', 'manual_records_raw') }}
-    {{ incremental_window('synced_at') }}
+    {{ landed_window() }}
 ),
 
 latest as (

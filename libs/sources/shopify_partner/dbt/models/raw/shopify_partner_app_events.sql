@@ -3,7 +3,7 @@
 
 with landed as (
     select * from {{ source('shopify_partner', 'shopify_partner_app_events_raw') }}
-    {{ incremental_window('synced_at') }}
+    {{ landed_window() }}
 ),
 
 deduplicated as (
