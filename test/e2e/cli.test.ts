@@ -2,13 +2,14 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freshConfig, hcrmBin, repoRoot, runHcrm } from './helpers';
+import { freshConfig, hcrmBin, PINNED_DEMO_SOURCES, repoRoot, runHcrm } from './helpers';
 
 // The `hcrm` executable as a user runs it: it starts its own dev server on the state dir's
 // SQLite file, or uses a running `hcrm up`.
 describe('hcrm CLI end to end', () => {
   const config = freshConfig();
-  const env = { HCRM_STATE_DIR: config.stateDir };
+  // The demo world pinned below is that of the first three sources.
+  const env = { HCRM_STATE_DIR: config.stateDir, HCRM_DEMO_SOURCES: PINNED_DEMO_SOURCES };
   afterAll(() => rmSync(config.stateDir, { recursive: true, force: true }));
 
   it('runs the pipeline twice on a stack it starts, keeping both runs in the persisted history', async () => {

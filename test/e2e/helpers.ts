@@ -12,6 +12,9 @@ import { ensureRawTable, insertRawRows, openWarehouse, type Row, type SqlValue }
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const hcrmBin = join(repoRoot, 'apps/cli/bin/hcrm.js');
 
+/** The sources whose demo data the tests that pin exact demo counts land (HCRM_DEMO_SOURCES). */
+export const PINNED_DEMO_SOURCES = 'gadget,manual,shopify_partner';
+
 /**
  * A config whose state (warehouse, Temporal history, logs) lives in a fresh temp dir; `env`
  * chooses another warehouse (HCRM_WAREHOUSE and its settings).
@@ -46,11 +49,11 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the real `hcrm` executable, as a user would from the repository root. */
-export function runHcrm(args: string[], env: Record<string, string>): Promise<CliRun> {
+/** Runs the real `hcrm` executable, as a user would from the root of a checkout (this repository unless told). */
+export function runHcrm(args: string[], env: Record<string, string>, checkout: string = repoRoot): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [hcrmBin, ...args], {
-      cwd: repoRoot,
+    const child = spawn(process.execPath, [join(checkout, 'apps/cli/bin/hcrm.js'), ...args], {
+      cwd: checkout,
       env: { ...process.env, TEMPORAL_ADDRESS: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

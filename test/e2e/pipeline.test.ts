@@ -1,7 +1,7 @@
 import { SOURCE_INTERFACES } from '@hcrm/contracts';
 import { registeredSources } from '@hcrm/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryWarehouse, recordHistory, runHcrm, startPipelineStack, type PipelineStack } from './helpers';
+import { PINNED_DEMO_SOURCES, queryWarehouse, recordHistory, runHcrm, startPipelineStack, type PipelineStack } from './helpers';
 
 // The whole stack for real: the venv's Temporal dev server, the pipeline worker with its real
 // activities, real dbt, and a DuckDB file in a temp state dir.
@@ -11,7 +11,9 @@ describe('pipeline end to end on the demo data (Temporal + worker + dbt + DuckDB
     queryWarehouse<T>(stack.config, sql);
 
   beforeAll(async () => {
-    stack = await startPipelineStack();
+    // The demo world these tests pin is that of the first three sources (others build empty here;
+    // test/e2e/source-demos.test.ts builds every source's demo data).
+    stack = await startPipelineStack({ env: { HCRM_DEMO_SOURCES: PINNED_DEMO_SOURCES } });
   });
   afterAll(async () => {
     await stack?.teardown();

@@ -58,7 +58,9 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
     async landDemoData() {
       return withWarehouse(async (warehouse) => {
         const started = Date.now();
-        const landed = await landDemoRows(warehouse, deps.sources);
+        const demoSources = deps.config.demoSources;
+        if (demoSources) checkSourceNames(demoSources, deps.sources);
+        const landed = await landDemoRows(warehouse, demoSources ? deps.sources.filter((s) => demoSources.includes(s.definition.name)) : deps.sources);
         const seconds = (Date.now() - started) / 1000;
         await recordMaterializations(
           warehouse,

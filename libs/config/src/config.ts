@@ -56,6 +56,11 @@ export interface HcrmConfig {
   };
   /** The committed project config (`HCRM_CONFIG` or `<repo>/hcrm.yml`): identity resolution settings. */
   project: ProjectConfig;
+  /**
+   * The sources whose demo rows `hcrm run` lands (default: every source). `HCRM_DEMO_SOURCES`,
+   * a comma-separated list: a demo world pinned to some sources stays the same when others are added.
+   */
+  demoSources?: string[];
 }
 
 export type Env = Record<string, string | undefined>;
@@ -93,6 +98,7 @@ export function loadConfig(env: Env = process.env, repoRoot: string = findRepoRo
       stackFile: join(stateDir, 'stack.json'),
     },
     project,
+    ...(nonEmpty(env.HCRM_DEMO_SOURCES) ? { demoSources: (env.HCRM_DEMO_SOURCES as string).split(',').map((name) => name.trim()).filter(Boolean) } : {}),
   };
 }
 

@@ -203,6 +203,23 @@ export interface SyntheticSource {
   recordsFor?: (persons: ReadonlyArray<{ trueId: string; identifiers: ReadonlyArray<readonly [string, string]> }>, seed: number, syncedAt: string) => Record<string, RawRow[]>;
 }
 
+/**
+ * A fact a source's demo data must show once the pipeline has built it; the end-to-end test
+ * (test/e2e/source-demos.test.ts) runs every source's, on the real stack.
+ */
+export interface DemoCheck {
+  /** What it shows, e.g. "a converted lead and its contact are one person". */
+  description: string;
+  /** A query on the built warehouse; cast its columns so the rows compare as written. */
+  sql: string;
+  expected: ReadonlyArray<Record<string, string | number | boolean | null>>;
+  /**
+   * `first`: after the first of two runs, which lands each source's demo rows up to the middle
+   * of their watermarks; `second` (default): after the next run, which lands the rest.
+   */
+  after?: 'first' | 'second';
+}
+
 /** A source as the pipeline, the CLI and the load generator see it: exported as `source` by its lib's src/index.ts, where the registry discovers it. */
 export interface RegisteredSource {
   definition: SourceDefinition;
@@ -212,6 +229,8 @@ export interface RegisteredSource {
   loader?: SourceLoader;
   /** Its rows in a synthetic data set (`hcrm generate`). */
   synthetic?: SyntheticSource;
+  /** What its demo data must show once built (checked end to end). */
+  demoChecks?: readonly DemoCheck[];
 }
 
 /** SQL dialects the SQL builders render; one per supported warehouse. */
