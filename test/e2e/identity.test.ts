@@ -199,7 +199,9 @@ describe('identity resolution through the pipeline', () => {
       idsAfter.push(await snapshotIds());
       await compareWithFullRebuild(index + 1);
     }
-  });
+    // Every batch is an import, a pipeline run and a full rebuild to compare with: several
+    // minutes on a loaded 2-core machine, so this hook gets room for a run three times slower.
+  }, 900_000);
   afterAll(async () => {
     await stack?.teardown();
     rmSync(dir, { recursive: true, force: true });
