@@ -189,7 +189,7 @@ export interface SyntheticRows {
   tables: Record<string, RawRow[]>;
   identifiers: SyntheticIdentifier[];
   /** Canonical identifiers (`type:value`) of one true entity that one record names together: what the data links. */
-  links: ReadonlyArray<{ trueId: string; keys: readonly string[] }>;
+  links: Array<{ trueId: string; keys: readonly string[] }>;
 }
 
 /** A source's part in the load generator (`hcrm generate`). */

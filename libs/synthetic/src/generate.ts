@@ -173,7 +173,7 @@ export function* generate(options: GenerateOptions, sources: readonly Registered
 
     const tables: Record<string, RawRow[]> = {};
     const written: SyntheticRows['identifiers'] = [];
-    const links: Array<SyntheticRows['links'][number]> = [];
+    const links: SyntheticRows['links'] = [];
     for (const source of sources) {
       if (!source.synthetic) continue;
       const sourceRandom = seededRandom(chunkSeed ^ nameSeed(source.definition.name));

@@ -2,7 +2,7 @@ import type { SyntheticChunk, SyntheticRows, SyntheticSource } from '@hcrm/contr
 
 /** One shop row per company that is a Shopify shop, owned by its first person (`hcrm generate`). */
 function rows(chunk: SyntheticChunk): SyntheticRows {
-  const out: SyntheticRows & { links: Array<SyntheticRows['links'][number]> } = { tables: { gadget_shops_raw: [] }, identifiers: [], links: [] };
+  const out: SyntheticRows = { tables: { gadget_shops_raw: [] }, identifiers: [], links: [] };
   for (const company of chunk.companies) {
     if (!company.shop) continue;
     const owner = `person-${company.firstPerson}`;

@@ -24,7 +24,7 @@ function addFlat(tables: Record<string, RawRow[]>, flat: FlatRecord): void {
  */
 function rows(chunk: SyntheticChunk): SyntheticRows {
   const { random } = chunk;
-  const out: SyntheticRows & { links: Array<SyntheticRows['links'][number]> } = { tables: {}, identifiers: [], links: [] };
+  const out: SyntheticRows = { tables: {}, identifiers: [], links: [] };
   const sharedPool = Math.max(1, Math.floor(chunk.personsTotal / 500));
   for (const person of chunk.persons) {
     const company = chunk.company(person.company);

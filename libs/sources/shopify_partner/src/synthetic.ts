@@ -2,7 +2,7 @@ import type { SyntheticChunk, SyntheticRows, SyntheticSource } from '@hcrm/contr
 
 /** An install, and sometimes an accepted charge, for every company that is a Shopify shop (`hcrm generate`). */
 function rows(chunk: SyntheticChunk): SyntheticRows {
-  const out: SyntheticRows & { links: Array<SyntheticRows['links'][number]> } = { tables: { shopify_partner_app_events_raw: [] }, identifiers: [], links: [] };
+  const out: SyntheticRows = { tables: { shopify_partner_app_events_raw: [] }, identifiers: [], links: [] };
   for (const company of chunk.companies) {
     if (!company.shop) continue;
     for (let e = 0; e < 1 + Math.floor(chunk.random() * 2); e += 1) {
