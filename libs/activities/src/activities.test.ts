@@ -95,9 +95,9 @@ describe('pipeline activities (real DuckDB file)', () => {
       expect(windows.map((w) => w.source)).toEqual(sources.map((s) => s.definition.name));
       const raw: DbtLayerResult = await env.run(activities.dbtBuild, RAW);
       expect(raw.layer).toBe('raw');
-      // One per raw model file of the source libs.
+      // One per raw model file of the source libs, in models/raw or a folder under it.
       const rawModels = sources.flatMap(({ definition }) =>
-        readdirSync(join(config.repoRoot, SOURCES_FOLDER, definition.name, 'dbt', 'models', 'raw')).filter((file) => file.endsWith('.sql')),
+        readdirSync(join(config.repoRoot, SOURCES_FOLDER, definition.name, 'dbt', 'models', 'raw'), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.sql')),
       );
       expect(raw.models).toBe(rawModels.length);
       expect(raw.tests).toBeGreaterThan(0);

@@ -15,7 +15,7 @@ export type GenerateCommandOptions = Omit<GenerateOptions, 'personOffset' | 'gro
 
 /**
  * `hcrm generate --persons N`: writes a synthetic data set into the raw tables of every
- * registered demo source (manual, gadget, shopify_partner), with its ground truth in
+ * registered source with a synthetic part (RegisteredSource.synthetic), with its ground truth in
  * truth.identifiers; then `hcrm run --no-demo-data` builds it. Deterministic for a seed.
  */
 export async function generateCommand(config: HcrmConfig, io: CliIo, options: GenerateCommandOptions): Promise<number> {
