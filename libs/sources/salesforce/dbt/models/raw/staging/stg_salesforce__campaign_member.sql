@@ -1,0 +1,25 @@
+-- Staging: Campaign members, one row per live record: the latest landed version by
+-- _fivetran_synced, typed; a record whose latest version is deleted leaves the table.
+{{ config(unique_key='id', post_hook="{{ salesforce_remove_deleted() }}") }}
+
+with latest as (
+    {{ salesforce_latest_versions('campaign_member') }}
+),
+
+final as (
+    select
+        {{ sf_string('id') }} as id,
+        {{ sf_string('campaign_id') }} as campaign_id,
+        {{ sf_string('contact_id') }} as contact_id,
+        {{ sf_string('lead_id') }} as lead_id,
+        {{ sf_string('status') }} as status,
+        {{ sf_boolean('has_responded') }} as has_responded,
+        {{ sf_date('first_responded_date') }} as first_responded_date,
+        {{ sf_timestamp('created_date') }} as created_date,
+        {{ sf_timestamp('last_modified_date') }} as last_modified_date,
+        {{ sf_timestamp('system_modstamp') }} as system_modstamp,
+        {{ sf_staging_tail() }}
+    from latest
+)
+
+select * from final

@@ -1,0 +1,36 @@
+-- Staging: Leads, one row per live record: the latest landed version by
+-- _fivetran_synced, typed; a record whose latest version is deleted leaves the table.
+{{ config(unique_key='id', post_hook="{{ salesforce_remove_deleted() }}") }}
+
+with latest as (
+    {{ salesforce_latest_versions('lead') }}
+),
+
+final as (
+    select
+        {{ sf_string('id') }} as id,
+        {{ sf_string('first_name') }} as first_name,
+        {{ sf_string('last_name') }} as last_name,
+        {{ sf_string('name') }} as name,
+        {{ sf_string('email') }} as email,
+        {{ sf_string('phone') }} as phone,
+        {{ sf_string('mobile_phone') }} as mobile_phone,
+        {{ sf_string('title') }} as title,
+        {{ sf_string('company') }} as company,
+        {{ sf_string('website') }} as website,
+        {{ sf_string('status') }} as status,
+        {{ sf_string('lead_source') }} as lead_source,
+        {{ sf_boolean('is_converted') }} as is_converted,
+        {{ sf_string('converted_contact_id') }} as converted_contact_id,
+        {{ sf_string('converted_account_id') }} as converted_account_id,
+        {{ sf_string('converted_opportunity_id') }} as converted_opportunity_id,
+        {{ sf_date('converted_date') }} as converted_date,
+        {{ sf_string('owner_id') }} as owner_id,
+        {{ sf_timestamp('created_date') }} as created_date,
+        {{ sf_timestamp('last_modified_date') }} as last_modified_date,
+        {{ sf_timestamp('system_modstamp') }} as system_modstamp,
+        {{ sf_staging_tail() }}
+    from latest
+)
+
+select * from final

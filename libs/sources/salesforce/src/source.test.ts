@@ -1,0 +1,4 @@
+import { describeSourceContract } from '@hcrm/contracts/testing';
+import { source } from './index';
+
+describeSourceContract(source, import.meta.url);

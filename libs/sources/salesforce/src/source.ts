@@ -1,0 +1,195 @@
+import type { RawColumnType, RawTableDefinition, SourceDefinition } from '@hcrm/contracts';
+
+/** The Salesforce objects this source reads, each landed as `salesforce_<object>_raw`. */
+export const SALESFORCE_OBJECTS = [
+  'account',
+  'contact',
+  'lead',
+  'user',
+  'opportunity',
+  'opportunity_contact_role',
+  'opportunity_field_history',
+  'campaign',
+  'campaign_member',
+  'task',
+  'event',
+] as const;
+
+export type SalesforceObject = (typeof SALESFORCE_OBJECTS)[number];
+
+/** Audit columns of every object (Salesforce's CreatedDate, LastModifiedDate, SystemModstamp). */
+const AUDIT: Record<string, RawColumnType> = { created_date: 'timestamp', last_modified_date: 'timestamp', system_modstamp: 'timestamp' };
+
+/**
+ * Columns per object as a Fivetran-style connector lands them: Salesforce's field names in
+ * snake_case, `is_deleted` (a record in the recycle bin or purged), and `_fivetran_synced`,
+ * when the connector wrote the row. Date fields (CloseDate, ActivityDate, ...) land as ISO
+ * date strings and are typed in the staging models.
+ */
+const COLUMNS: Record<SalesforceObject, Record<string, RawColumnType>> = {
+  account: {
+    id: 'string',
+    is_deleted: 'boolean',
+    name: 'string',
+    website: 'string',
+    industry: 'string',
+    type: 'string',
+    number_of_employees: 'integer',
+    billing_country: 'string',
+    owner_id: 'string',
+    ...AUDIT,
+  },
+  contact: {
+    id: 'string',
+    is_deleted: 'boolean',
+    account_id: 'string',
+    first_name: 'string',
+    last_name: 'string',
+    name: 'string',
+    email: 'string',
+    phone: 'string',
+    mobile_phone: 'string',
+    title: 'string',
+    lead_source: 'string',
+    owner_id: 'string',
+    ...AUDIT,
+  },
+  lead: {
+    id: 'string',
+    is_deleted: 'boolean',
+    first_name: 'string',
+    last_name: 'string',
+    name: 'string',
+    email: 'string',
+    phone: 'string',
+    mobile_phone: 'string',
+    title: 'string',
+    company: 'string',
+    website: 'string',
+    status: 'string',
+    lead_source: 'string',
+    is_converted: 'boolean',
+    converted_contact_id: 'string',
+    converted_account_id: 'string',
+    converted_opportunity_id: 'string',
+    converted_date: 'string',
+    owner_id: 'string',
+    ...AUDIT,
+  },
+  user: {
+    id: 'string',
+    is_deleted: 'boolean',
+    name: 'string',
+    first_name: 'string',
+    last_name: 'string',
+    email: 'string',
+    username: 'string',
+    title: 'string',
+    is_active: 'boolean',
+    ...AUDIT,
+  },
+  opportunity: {
+    id: 'string',
+    is_deleted: 'boolean',
+    account_id: 'string',
+    name: 'string',
+    stage_name: 'string',
+    amount: 'double',
+    currency_iso_code: 'string',
+    probability: 'double',
+    close_date: 'string',
+    type: 'string',
+    lead_source: 'string',
+    is_closed: 'boolean',
+    is_won: 'boolean',
+    owner_id: 'string',
+    ...AUDIT,
+  },
+  opportunity_contact_role: {
+    id: 'string',
+    is_deleted: 'boolean',
+    opportunity_id: 'string',
+    contact_id: 'string',
+    role: 'string',
+    is_primary: 'boolean',
+    ...AUDIT,
+  },
+  opportunity_field_history: {
+    id: 'string',
+    is_deleted: 'boolean',
+    opportunity_id: 'string',
+    field: 'string',
+    old_value: 'string',
+    new_value: 'string',
+    created_by_id: 'string',
+    created_date: 'timestamp',
+  },
+  campaign: {
+    id: 'string',
+    is_deleted: 'boolean',
+    name: 'string',
+    type: 'string',
+    status: 'string',
+    start_date: 'string',
+    end_date: 'string',
+    is_active: 'boolean',
+    owner_id: 'string',
+    ...AUDIT,
+  },
+  campaign_member: {
+    id: 'string',
+    is_deleted: 'boolean',
+    campaign_id: 'string',
+    contact_id: 'string',
+    lead_id: 'string',
+    status: 'string',
+    has_responded: 'boolean',
+    first_responded_date: 'string',
+    ...AUDIT,
+  },
+  task: {
+    id: 'string',
+    is_deleted: 'boolean',
+    who_id: 'string',
+    what_id: 'string',
+    account_id: 'string',
+    subject: 'string',
+    type: 'string',
+    task_subtype: 'string',
+    status: 'string',
+    priority: 'string',
+    activity_date: 'string',
+    call_duration_in_seconds: 'integer',
+    owner_id: 'string',
+    ...AUDIT,
+  },
+  event: {
+    id: 'string',
+    is_deleted: 'boolean',
+    who_id: 'string',
+    what_id: 'string',
+    account_id: 'string',
+    subject: 'string',
+    type: 'string',
+    event_subtype: 'string',
+    activity_date_time: 'timestamp',
+    duration_in_minutes: 'integer',
+    owner_id: 'string',
+    ...AUDIT,
+  },
+};
+
+/** The raw table of one object. Every version the connector lands is kept: the key includes `_fivetran_synced`. */
+export function salesforceRawTable(object: SalesforceObject): RawTableDefinition {
+  return { name: `salesforce_${object}_raw`, columns: { ...COLUMNS[object], _fivetran_synced: 'timestamp' }, key: ['id', '_fivetran_synced'] };
+}
+
+/** Salesforce CRM objects as a Fivetran-style connector lands them: one table per object, every version, soft deletes. */
+export const salesforce: SourceDefinition = {
+  name: 'salesforce',
+  description: 'Salesforce CRM objects (accounts, contacts, leads, opportunities, campaigns, activities) as a Fivetran-style connector lands them',
+  rawTables: SALESFORCE_OBJECTS.map(salesforceRawTable),
+  interfaces: ['events', 'person_identifiers', 'person_traits', 'group_identifiers', 'group_traits', 'membership_identifiers'],
+  watermarkColumn: '_fivetran_synced',
+  dbtPackage: 'hcrm_source_salesforce',
+};
