@@ -30,9 +30,14 @@ import {
   type WatermarkState,
 } from '@hcrm/contracts';
 
+// Every activity heartbeats every 5 s while it works (libs/activities), so a worker that dies
+// in the middle of one is noticed by its heartbeat timeout and the step retried on a live
+// worker within seconds; the start-to-close timeouts only bound work that is alive but stuck.
+
 // Short steps: a few quick retries cover a transient failure (a busy file, a restart).
 export const { landDemoData, summarizeFinalTables, setWindows, deriveWatermarks, readWatermarks, checkSources, releaseWarehouse } = proxyActivities<PipelineActivities>({
   startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 
@@ -54,17 +59,19 @@ export const { dbtBuild } = proxyActivities<PipelineActivities>({
 // Identity resolution: SQL statements on the warehouse, iterated until the components converge.
 const { identityReset, identityPrepare, identityApply, identityMemberships } = proxyActivities<PipelineActivities>({
   startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 const { identityIterate } = proxyActivities<PipelineActivities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 
 // Waiting for the warehouse: retried until the holder finishes, the error says who holds it.
 export const { acquireWarehouse } = proxyActivities<PipelineActivities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 1.5, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['WarehouseUnavailable'] },
 });
 

@@ -6,12 +6,14 @@ import type { HcrmConfig } from '@hcrm/config';
 import { createPipelineWorker } from '@hcrm/pipeline';
 import { CliError } from './errors';
 import {
+  claimStackRecord,
   connectToConfiguredAddress,
   isReachable,
-  readLiveStack,
   removeStackRecord,
+  settledStack,
   startDevServer,
   writeStackRecord,
+  type StackRecord,
   type TemporalTarget,
 } from './stack';
 
@@ -30,39 +32,44 @@ export interface Session {
  * starts a dev server on the same SQLite file for its own duration.
  */
 export async function openSession(config: HcrmConfig, owner: 'up' | 'run'): Promise<Session> {
-  const live = readLiveStack(config);
-  if (live && (owner === 'up' || live.owner === 'run')) {
-    const what = live.owner === 'up' ? '`hcrm up`' : 'another `hcrm run`';
-    throw new CliError(
-      `${what} (pid ${live.pid}) is already using the state dir ${config.stateDir}` +
-        (owner === 'run' ? '; wait for it to finish' : `; its Temporal UI is ${live.uiUrl ?? 'not local'}`) +
-        `, or set HCRM_STATE_DIR to use another one. (If that process is gone, delete ${config.temporal.stackFile}.)`,
-    );
+  // The command that will record the stack (`up`, or a `run` that starts a server) claims the
+  // record first; losing the claim means another command of this state dir is starting a
+  // stack at this instant: decide again once its record is there.
+  let live: StackRecord | undefined;
+  let ownsRecord: boolean;
+  for (;;) {
+    live = await settledStack(config);
+    if (live && (owner === 'up' || live.owner === 'run')) throw inUse(config, live, owner);
+    ownsRecord = owner === 'up' || (!config.temporal.address && !live);
+    if (!ownsRecord || claimStackRecord(config, owner)) break;
   }
 
   let target: TemporalTarget;
   let ownsWorker = true;
-  const envAddress = config.temporal.address;
-  if (envAddress) {
-    await connectToConfiguredAddress(envAddress);
-    target = { address: envAddress, origin: 'env', stop: async () => {} };
-    ownsWorker = !(live?.owner === 'up' && live.address === envAddress);
-  } else if (live) {
-    if (!(await isReachable(live.address))) {
-      throw new CliError(`\`hcrm up\` (pid ${live.pid}) is running but its Temporal server at ${live.address} does not answer; restart it.`);
+  try {
+    const envAddress = config.temporal.address;
+    if (envAddress) {
+      await connectToConfiguredAddress(envAddress);
+      target = { address: envAddress, origin: 'env', stop: async () => {} };
+      ownsWorker = !(live?.owner === 'up' && live.address === envAddress);
+    } else if (live) {
+      if (!(await isReachable(live.address))) {
+        throw new CliError(`\`hcrm up\` (pid ${live.pid}) is running but its Temporal server at ${live.address} does not answer; restart it.`);
+      }
+      target = { address: live.address, uiUrl: live.uiUrl, origin: 'stack', stop: async () => {} };
+      ownsWorker = false;
+    } else {
+      if (!existsSync(config.dbt.executable)) throw missingVenv(config);
+      target = await startDevServer(config);
     }
-    target = { address: live.address, uiUrl: live.uiUrl, origin: 'stack', stop: async () => {} };
-    ownsWorker = false;
-  } else {
-    if (!existsSync(config.dbt.executable)) throw missingVenv(config);
-    target = await startDevServer(config);
+    if (ownsWorker && !existsSync(config.dbt.executable)) {
+      await target.stop();
+      throw missingVenv(config);
+    }
+  } catch (error) {
+    if (ownsRecord) removeStackRecord(config);
+    throw error;
   }
-  if (ownsWorker && !existsSync(config.dbt.executable)) {
-    await target.stop();
-    throw missingVenv(config);
-  }
-  // This process owns the state dir's stack record when it started the server or is `up`.
-  const ownsRecord = target.origin === 'started' || owner === 'up';
   if (ownsRecord) {
     writeStackRecord(config, {
       pid: process.pid,
@@ -108,6 +115,15 @@ export async function openSession(config: HcrmConfig, owner: 'up' | 'run'): Prom
       if (ownsRecord) removeStackRecord(config);
     },
   };
+}
+
+function inUse(config: HcrmConfig, live: StackRecord, owner: 'up' | 'run'): CliError {
+  const what = live.owner === 'up' ? '`hcrm up`' : 'another `hcrm run`';
+  return new CliError(
+    `${what} (pid ${live.pid}) is already using the state dir ${config.stateDir}` +
+      (owner === 'run' ? '; wait for it to finish' : `; its Temporal UI is ${live.uiUrl ?? 'not local'}`) +
+      `, or set HCRM_STATE_DIR to use another one. (If that process is gone, delete ${config.temporal.stackFile}.)`,
+  );
 }
 
 function missingVenv(config: HcrmConfig): CliError {

@@ -28,26 +28,79 @@ export interface TemporalTarget {
 
 const LOCALHOST = '127.0.0.1';
 
-/** The stack recorded for this state dir, if its owner process is still alive. */
-export function readLiveStack(config: HcrmConfig): StackRecord | undefined {
+/** What `stack.json` holds while its owner is still starting the stack (no address yet). */
+interface StackClaim {
+  pid: number;
+  owner: 'up' | 'run';
+  startedAt: string;
+  starting: true;
+}
+
+/** The record or claim in the state dir, if its owner process is still alive. */
+function readLiveEntry(config: HcrmConfig): StackRecord | StackClaim | undefined {
   const file = config.temporal.stackFile;
   if (!existsSync(file)) return undefined;
   try {
-    const record = JSON.parse(readFileSync(file, 'utf8')) as StackRecord;
-    process.kill(record.pid, 0);
-    return record;
+    const entry = JSON.parse(readFileSync(file, 'utf8')) as StackRecord | StackClaim;
+    process.kill(entry.pid, 0);
+    return entry;
   } catch {
     return undefined; // unreadable, or its owner died without cleaning up
   }
 }
 
+/** The stack recorded for this state dir, if its owner process is alive and has started it. */
+export function readLiveStack(config: HcrmConfig): StackRecord | undefined {
+  const entry = readLiveEntry(config);
+  return entry && 'address' in entry ? entry : undefined;
+}
+
+/**
+ * The live stack of this state dir once it has started: waits while its owner is still
+ * starting it (a claim without an address), so a command started a moment after `hcrm up`
+ * uses its server instead of starting a second one.
+ */
+export async function settledStack(config: HcrmConfig): Promise<StackRecord | undefined> {
+  for (;;) {
+    const entry = readLiveEntry(config);
+    if (!entry || 'address' in entry) return entry;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * Claims the state dir's stack record before starting anything, by creating `stack.json`
+ * exclusively (O_EXCL): of two commands started at the same instant, one starts the stack and
+ * the other finds it, so two Temporal servers never share one SQLite file. Returns true when
+ * claimed; false when a live process holds the record (call settledStack to see it). A record
+ * left by a dead process is removed first.
+ */
+export function claimStackRecord(config: HcrmConfig, owner: 'up' | 'run'): boolean {
+  mkdirSync(config.stateDir, { recursive: true });
+  const claim: StackClaim = { pid: process.pid, owner, startedAt: new Date().toISOString(), starting: true };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      writeFileSync(config.temporal.stackFile, `${JSON.stringify(claim, null, 2)}\n`, { flag: 'wx' });
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (readLiveEntry(config)) return false;
+      rmSync(config.temporal.stackFile, { force: true });
+    }
+  }
+  return false;
+}
+
+/** Replaces this process's claim with the started stack's record. */
 export function writeStackRecord(config: HcrmConfig, record: StackRecord): void {
   mkdirSync(config.stateDir, { recursive: true });
   writeFileSync(config.temporal.stackFile, `${JSON.stringify(record, null, 2)}\n`);
 }
 
+/** Removes the record, if it is this process's. */
 export function removeStackRecord(config: HcrmConfig): void {
-  rmSync(config.temporal.stackFile, { force: true });
+  const entry = readLiveEntry(config);
+  if (!entry || entry.pid === process.pid) rmSync(config.temporal.stackFile, { force: true });
 }
 
 /** Ensures a Temporal server at TEMPORAL_ADDRESS answers; the error says what to do if not. */
@@ -100,33 +153,38 @@ export async function startDevServer(config: HcrmConfig): Promise<TemporalTarget
     );
   }
   mkdirSync(config.logDir, { recursive: true });
-  const port = await pickPort(DEFAULT_TEMPORAL_PORT);
-  const uiPort = await pickPort(DEFAULT_TEMPORAL_UI_PORT, port);
   const logFile = join(config.logDir, 'temporal.log');
-  const log = openSync(logFile, 'a');
-  const child = spawn(
-    cli,
-    [
-      'server', 'start-dev',
-      '--db-filename', config.temporal.dbFile,
-      '--ip', LOCALHOST,
-      '--port', String(port),
-      '--ui-port', String(uiPort),
-      '--namespace', config.temporal.namespace,
-      '--log-level', 'warn',
-    ],
-    { stdio: ['ignore', log, log] },
-  );
-  closeSync(log);
-  const address = `${LOCALHOST}:${port}`;
-  const stop = () => stopChild(child);
-  try {
-    await waitUntilReachable(address, child, logFile);
-  } catch (error) {
-    await stop();
-    throw error;
+  // A port found free can be taken before the server binds it (another command, another
+  // program): the server then exits at start-up, and it is started again on other ports.
+  for (let attempt = 1; ; attempt++) {
+    const port = await pickPort(DEFAULT_TEMPORAL_PORT);
+    const uiPort = await pickPort(DEFAULT_TEMPORAL_UI_PORT, port);
+    const log = openSync(logFile, 'a');
+    const child = spawn(
+      cli,
+      [
+        'server', 'start-dev',
+        '--db-filename', config.temporal.dbFile,
+        '--ip', LOCALHOST,
+        '--port', String(port),
+        '--ui-port', String(uiPort),
+        '--namespace', config.temporal.namespace,
+        '--log-level', 'warn',
+      ],
+      { stdio: ['ignore', log, log] },
+    );
+    closeSync(log);
+    const address = `${LOCALHOST}:${port}`;
+    const stop = () => stopChild(child);
+    try {
+      await waitUntilReachable(address, child, logFile);
+      return { address, uiUrl: `http://localhost:${uiPort}`, origin: 'started', stop };
+    } catch (error) {
+      await stop();
+      if (attempt < 3 && /address already in use/i.test(tail(logFile, 20))) continue;
+      throw error;
+    }
   }
-  return { address, uiUrl: `http://localhost:${uiPort}`, origin: 'started', stop };
 }
 
 async function waitUntilReachable(address: string, child: ChildProcess, logFile: string): Promise<void> {

@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { dbtWarehouseEnv, sourceDbtPackages, type HcrmConfig } from '@hcrm/config';
 import { dbtSourceList, OPS_TABLES, REPORTED_FINAL_TABLES, SCHEMAS, sharedIdentityTable, type Materialization, type DbtLayerResult, type Layer, type PipelineActivities, type RegisteredSource, type TableCount } from '@hcrm/contracts';
-import { DbtError, ensureDbtDeps, type DbtSession, problemNodes, runDbt, runResultsInvocation } from '@hcrm/dbt';
+import { DbtError, endedBySignal, ensureDbtDeps, type DbtSession, problemNodes, runDbt, runResultsInvocation } from '@hcrm/dbt';
 import { appliedTableRows, applyIdentityBatch, iterateComponents, prepareIdentityBatch, resetIdentity, stageMemberships } from '@hcrm/identity';
 import { qualifiedName } from '@hcrm/sql';
 import { countRows, ensureRawTable, WarehouseUnavailableError, type Warehouse } from '@hcrm/warehouse';
@@ -38,11 +38,15 @@ export interface ActivityDependencies {
  * fake ones. Every activity is idempotent: Temporal may run any of them twice.
  */
 export function createActivities(deps: ActivityDependencies): PipelineActivities {
-  const withWarehouse = async <T>(work: (warehouse: Warehouse) => Promise<T>): Promise<T> => {
+  const withWarehouse = async <T>(work: (warehouse: Warehouse) => Promise<T>, { heartbeat = true }: { heartbeat?: boolean } = {}): Promise<T> => {
+    // Every activity that touches the warehouse says it is alive, so a worker that dies in
+    // the middle is noticed within the workflow's heartbeat timeout, not its start-to-close.
+    const stopHeartbeat = heartbeat ? keepAlive() : () => undefined;
     let warehouse: Warehouse;
     try {
       warehouse = await deps.openWarehouse();
     } catch (error) {
+      stopHeartbeat();
       // A missing or misconfigured warehouse does not fix itself on retry.
       if (error instanceof WarehouseUnavailableError) throw nonRetryable(error.message, 'WarehouseUnavailable');
       throw error;
@@ -50,6 +54,7 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
     try {
       return await work(warehouse);
     } finally {
+      stopHeartbeat();
       await warehouse.close();
     }
   };
@@ -83,7 +88,7 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
         });
       }
       return buildLayer(deps.config, layer, deps.sources, { fullRefresh: fullRefresh ?? false, session: deps.dbtSession }, (rows) =>
-        withWarehouse(async (warehouse) => recordMaterializations(warehouse, await withTableRowCounts(warehouse, rows))),
+        withWarehouse(async (warehouse) => recordMaterializations(warehouse, await withTableRowCounts(warehouse, rows)), { heartbeat: false }),
       );
     },
 
@@ -96,7 +101,12 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
     },
 
     async readWatermarks() {
-      return deps.watermarkOwner.read();
+      const stopHeartbeat = keepAlive();
+      try {
+        return await deps.watermarkOwner.read();
+      } finally {
+        stopHeartbeat();
+      }
     },
 
     async advanceWatermarks(advance) {
@@ -104,7 +114,7 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
       // timed-out attempt stops waiting (its retry is de-duplicated by the owner).
       const context = Context.current();
       context.heartbeat();
-      const timer = setInterval(() => context.heartbeat(), 5000);
+      const timer = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
       try {
         return await deps.watermarkOwner.advance(advance, context.cancellationSignal);
       } finally {
@@ -141,16 +151,18 @@ export function createActivities(deps: ActivityDependencies): PipelineActivities
       let state = { entityType, round: 0, changed: 0 };
       // Heartbeat on a timer too: one round over a large graph may take longer than the
       // heartbeat timeout, and a retry must not start while this attempt still writes.
-      const timer = setInterval(() => context.heartbeat(state), 10_000);
+      const timer = setInterval(() => context.heartbeat(state), HEARTBEAT_INTERVAL_MS);
       try {
-        return await withWarehouse((warehouse) =>
-          iterateComponents(warehouse, entityType, {
-            maxSeconds,
-            onRound: (round, changed) => {
-              state = { entityType, round, changed };
-              context.heartbeat(state);
-            },
-          }),
+        return await withWarehouse(
+          (warehouse) =>
+            iterateComponents(warehouse, entityType, {
+              maxSeconds,
+              onRound: (round, changed) => {
+                state = { entityType, round, changed };
+                context.heartbeat(state);
+              },
+            }),
+          { heartbeat: false },
         );
       } finally {
         clearInterval(timer);
@@ -223,7 +235,7 @@ async function buildLayer(
     session,
   };
   let lastLine = '';
-  const heartbeat = setInterval(() => context.heartbeat({ layer, lastLine }), 5000);
+  const heartbeat = setInterval(() => context.heartbeat({ layer, lastLine }), HEARTBEAT_INTERVAL_MS);
   try {
     await ensureDbtDeps({ ...config.dbt, env: dbtEnv, packages: sourceDbtPackages(config.repoRoot) });
     // A retried attempt re-runs only what failed or was skipped in this layer's last build.
@@ -248,6 +260,11 @@ async function buildLayer(
     };
     await record(dbtMaterializations(config.dbt.targetPath, layer, outcome.nodes)).catch(() => undefined);
     if (outcome.exitCode === 0) return result;
+    if (endedBySignal(outcome.exitCode)) {
+      // Killed from outside (by hand, out of memory, its worker's restart): the layer's
+      // models are incremental or rebuilt whole, so building it again is safe.
+      throw ApplicationFailure.retryable(`dbt was killed while building layer "${layer}"; the layer is built again. dbt log: ${config.dbt.logPath}/dbt.log`, 'DbtInterrupted');
+    }
     const failed = problems.filter((node) => node.status === 'error' || node.status === 'fail');
     const failedTests = failed.filter((node) => node.resourceType === 'test' && node.status === 'fail');
     let stored = '';
@@ -283,6 +300,22 @@ function previousBuildOf(targetPath: string, layer: Layer): boolean {
   } catch {
     return false;
   }
+}
+
+/** How often an activity heartbeats; the workflow's heartbeat timeouts are several of these. */
+const HEARTBEAT_INTERVAL_MS = 5000;
+
+/** Heartbeats on a timer while an activity works (nothing outside an activity, as in unit tests); returns the stop. */
+function keepAlive(): () => void {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return () => undefined;
+  }
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
+  return () => clearInterval(timer);
 }
 
 function nonRetryable(message: string, type: string, details?: unknown): ApplicationFailure {

@@ -1,10 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RegisteredSource } from '@hcrm/contracts';
 import { openDuckDbWarehouse, type Warehouse } from '@hcrm/warehouse';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireWarehouseLock, deriveWatermarks, releaseWarehouseLock, writeWindows } from './orchestration';
+import {
+  acquireWarehouseLock,
+  deriveWatermarks,
+  processLockOwner,
+  processOwnerAlive,
+  releaseWarehouseLock,
+  tryWarehouseLock,
+  warehouseLockHolder,
+  writeWindows,
+} from './orchestration';
 
 const source = (name: string): RegisteredSource => ({
   definition: { name, description: name, rawTables: [], interfaces: [], watermarkColumn: 'synced_at', dbtPackage: `hcrm_source_${name}` },
@@ -45,6 +54,30 @@ describe('warehouse lock and windows (real DuckDB file)', () => {
     await acquireWarehouseLock(warehouse, b, async (id) => id !== 'run-a');
     const [holder] = await warehouse.query('select owner_workflow_id from ops.warehouse_lock');
     expect(holder).toEqual({ owner_workflow_id: 'backfill-b' });
+  });
+
+  it('a command-line process holds the lock as its host and pid: a run waits while it lives and takes over once it is gone', async () => {
+    const ingest = processLockOwner('hcrm ingest manual', 'import-1');
+    expect(ingest.workflowId).toBe(`process:${hostname()}:${process.pid}`);
+    expect(await tryWarehouseLock(warehouse, ingest, async () => true)).toBeUndefined();
+    const never = async () => {
+      throw new Error('a process holder is not asked of Temporal');
+    };
+    await expect(acquireWarehouseLock(warehouse, a, never)).rejects.toMatchObject({
+      type: 'WarehouseLocked',
+      message: expect.stringMatching(new RegExp(`^waiting for the warehouse: hcrm ingest manual \\(process ${hostname()}:${process.pid}\\) has held it since `)),
+    });
+    // A process that died holding it (no process has pid 2^22 + 1 here): the run takes over.
+    const dead = processLockOwner('hcrm generate', 'gen-1', 4_194_305);
+    expect(processOwnerAlive(dead.workflowId)).toBe(false);
+    await releaseWarehouseLock(warehouse, ingest);
+    expect(await tryWarehouseLock(warehouse, dead, async () => true)).toBeUndefined();
+    await acquireWarehouseLock(warehouse, a, never);
+    expect(await warehouseLockHolder(warehouse)).toMatchObject({ workflowId: 'run-a' });
+    // The run holds it: the command gets the holder back, and nothing changes.
+    expect(await tryWarehouseLock(warehouse, ingest, async () => true)).toMatchObject({ workflowId: 'run-a', purpose: 'pipeline run' });
+    // A holder on another host cannot be asked: it counts as alive.
+    expect(processOwnerAlive('process:some-other-host:1')).toBe(true);
   });
 
   it('writes one window per source, lower bound less the lookback, and refuses unknown sources', async () => {

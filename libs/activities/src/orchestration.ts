@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { ADD_SOURCE_HINT } from '@hcrm/config';
 import { ApplicationFailure } from '@temporalio/common';
 import { OPS_TABLES, RAW_SCHEMA, SCHEMAS, type LockOwner, type RegisteredSource, type SourceWindow, type WatermarkAdvance, type WatermarkMap, type WatermarkState, type WindowsInput } from '@hcrm/contracts';
@@ -20,25 +21,71 @@ export async function ensureOpsTables(warehouse: Warehouse): Promise<void> {
   for (const statement of createOpsTablesSql(warehouse.dialect)) await warehouse.execute(statement);
 }
 
+/** Who holds the warehouse lock, and since when (UTC text). */
+export interface LockHolder extends LockOwner {
+  acquiredAt: string;
+}
+
 /**
- * Takes the warehouse for `owner`, or fails retryably while another run or backfill that is
- * still running holds it. A holder that is no longer running (terminated, its worker gone)
- * loses the lock, so a crash never blocks the warehouse for good. Taking it again as the same
- * owner (a retried activity) succeeds.
+ * The lock owner of a command-line process that writes raw rows (`hcrm ingest`, `hcrm
+ * generate`): its id names the host and process, so a run waiting for it can tell whether it
+ * still lives.
  */
-export async function acquireWarehouseLock(warehouse: Warehouse, owner: LockOwner, isRunning: ExecutionLiveness): Promise<void> {
+export function processLockOwner(purpose: string, runId: string, pid = process.pid, host = hostname()): LockOwner {
+  return { workflowId: `${PROCESS_OWNER_PREFIX}${host}:${pid}`, runId, purpose };
+}
+
+const PROCESS_OWNER_PREFIX = 'process:';
+
+/**
+ * Whether a process owner (processLockOwner) still lives: on this host, whether its process
+ * does; on another host we cannot tell, so it does.
+ */
+export function processOwnerAlive(workflowId: string): boolean {
+  const [host, pid] = workflowId.slice(PROCESS_OWNER_PREFIX.length).split(/:(?=\d+$)/);
+  if (host !== hostname()) return true;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The holder of the warehouse lock, if anyone holds it. */
+export async function warehouseLockHolder(warehouse: Warehouse): Promise<LockHolder | undefined> {
   await ensureOpsTables(warehouse);
   const [holder] = await warehouse.query<{ owner_workflow_id: string; owner_run_id: string; purpose: string; acquired_at: string }>(
     `select owner_workflow_id, owner_run_id, purpose, ${DIALECT_SQL[warehouse.dialect].timestampText('acquired_at')} as acquired_at from ${OPS_TABLES.lock} where lock_name = ?`,
     [LOCK_NAME],
   );
-  if (holder && !(holder.owner_workflow_id === owner.workflowId && holder.owner_run_id === owner.runId)) {
-    if (await isRunning(holder.owner_workflow_id, holder.owner_run_id)) {
-      throw ApplicationFailure.create({
-        type: 'WarehouseLocked',
-        message: `waiting for the warehouse: ${holder.purpose} ${holder.owner_workflow_id} has held it since ${holder.acquired_at} UTC`,
-      });
-    }
+  return holder ? { workflowId: holder.owner_workflow_id, runId: holder.owner_run_id, purpose: holder.purpose, acquiredAt: holder.acquired_at } : undefined;
+}
+
+/** Whether a holder still works: a workflow execution that runs, or a process that lives. */
+export async function holderIsActive(holder: LockOwner, isRunning: ExecutionLiveness): Promise<boolean> {
+  if (holder.workflowId.startsWith(PROCESS_OWNER_PREFIX)) return processOwnerAlive(holder.workflowId);
+  return isRunning(holder.workflowId, holder.runId);
+}
+
+/** What someone waiting for the warehouse is told about its holder. */
+export function describeHolder(holder: LockHolder): string {
+  const who = holder.workflowId.startsWith(PROCESS_OWNER_PREFIX)
+    ? `${holder.purpose} (process ${holder.workflowId.slice(PROCESS_OWNER_PREFIX.length)})`
+    : `${holder.purpose} ${holder.workflowId}`;
+  return `${who} has held it since ${holder.acquiredAt} UTC`;
+}
+
+/**
+ * Takes the warehouse for `owner` if nobody active holds it, and returns undefined; otherwise
+ * returns the active holder. A holder that is no longer active (a terminated run, a run whose
+ * history is gone, a killed `hcrm ingest`) loses the lock, so a crash never blocks the
+ * warehouse for good. Taking it again as the same owner (a retried activity) succeeds.
+ */
+export async function tryWarehouseLock(warehouse: Warehouse, owner: LockOwner, isRunning: ExecutionLiveness): Promise<LockHolder | undefined> {
+  const holder = await warehouseLockHolder(warehouse);
+  if (holder && !(holder.workflowId === owner.workflowId && holder.runId === owner.runId)) {
+    if (await holderIsActive(holder, isRunning)) return holder;
   }
   await warehouse.transaction(async () => {
     await warehouse.execute(`delete from ${OPS_TABLES.lock} where lock_name = ?`, [LOCK_NAME]);
@@ -47,6 +94,13 @@ export async function acquireWarehouseLock(warehouse: Warehouse, owner: LockOwne
       [LOCK_NAME, owner.workflowId, owner.runId, owner.purpose],
     );
   });
+  return undefined;
+}
+
+/** Takes the warehouse for a run or backfill, or fails retryably (`WarehouseLocked`) while an active holder has it. */
+export async function acquireWarehouseLock(warehouse: Warehouse, owner: LockOwner, isRunning: ExecutionLiveness): Promise<void> {
+  const holder = await tryWarehouseLock(warehouse, owner, isRunning);
+  if (holder) throw ApplicationFailure.create({ type: 'WarehouseLocked', message: `waiting for the warehouse: ${describeHolder(holder)}` });
 }
 
 /** Gives the warehouse back; does nothing if `owner` does not hold it (any more). */

@@ -92,9 +92,13 @@ export interface LoadOptions {
   format?: string;
   /** Refuse the whole file at its first bad line, before anything is written. */
   strict: boolean;
-  /** Stamps this import: every row's watermark column gets `syncedAt`, rejects get `importId`. */
+  /** Stamps this import: every row's watermark column gets `syncedAt()`, rejects get `importId`. */
   importId: string;
-  syncedAt: string;
+  /**
+   * The import's watermark value. Call it when the first row is stamped, after any first pass
+   * over the file: it is fixed at its first call, once the import holds the warehouse.
+   */
+  syncedAt: () => string;
   onProgress?: (progress: LoadProgress) => void;
 }
 

@@ -32,9 +32,31 @@ def release_duckdb():
             environment.close()
 
 
+def die_with_parent():
+    """On Linux, asks the kernel to kill this process when the worker that started it dies.
+
+    Without it a worker killed in the middle of a build leaves dbt running on: it keeps the
+    DuckDB file locked and writes after the worker's retry has started on another attempt.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    # The worker may have died before the call above: then nobody would end this process.
+    if os.getppid() == 1:
+        os._exit(1)
+
+
 def main():
     # Only the main module: dbt starts helper processes with multiprocessing's "spawn", which
     # imports this file again in each of them.
+    die_with_parent()
     replies = os.fdopen(3, "w", buffering=1)
 
     def reply(**message):

@@ -52,6 +52,14 @@ export class DbtError extends Error {
 
 const TAIL_LINES = 20;
 
+/** The exit code runDbt reports for a dbt process that a signal ended (killed, out of memory). */
+export const DBT_SIGNAL_EXIT = 128;
+
+/** Whether dbt was ended from outside rather than finishing: a retry may well succeed. */
+export function endedBySignal(exitCode: number): boolean {
+  return exitCode >= DBT_SIGNAL_EXIT;
+}
+
 /** Throws the not-installed DbtError, with what to run, when the venv has no dbt. */
 export function assertDbtInstalled(executable: string): void {
   if (!existsSync(executable)) {
@@ -132,6 +140,6 @@ async function spawnDbt(executable: string, command: DbtCommand): Promise<number
   command.signal?.addEventListener('abort', onAbort, { once: true });
   return new Promise<number>((resolve, reject) => {
     child.on('error', (error) => reject(new DbtError(`dbt could not start: ${error.message}`, 'crashed')));
-    child.on('close', (code, sig) => resolve(code ?? (sig ? 128 : 1)));
+    child.on('close', (code, sig) => resolve(code ?? (sig ? DBT_SIGNAL_EXIT : 1)));
   }).finally(() => command.signal?.removeEventListener('abort', onAbort));
 }

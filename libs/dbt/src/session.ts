@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { DBT_SIGNAL_EXIT } from './run-dbt';
 
 /** The Python program that keeps dbt imported between commands. */
 export const DBT_SESSION_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'python', 'dbt_session.py');
@@ -128,7 +129,7 @@ export class DbtSession {
     });
     const ended = (code: number | null, signal: NodeJS.Signals | null) => {
       if (this.running === running) this.running = undefined;
-      running.settle?.(code ?? (signal ? 128 : 1));
+      running.settle?.(code ?? (signal ? DBT_SIGNAL_EXIT : 1));
     };
     child.on('close', ended);
     child.on('error', (error) => {

@@ -5,7 +5,7 @@ import { createActivities } from '@hcrm/activities';
 import type { HcrmConfig } from '@hcrm/config';
 import type { PipelineActivities } from '@hcrm/contracts';
 import { DbtSession } from '@hcrm/dbt';
-import { openWarehouse } from '@hcrm/warehouse';
+import { openWarehouse, type Warehouse } from '@hcrm/warehouse';
 import { registeredSources } from './sources';
 import { watermarkOwnerClient } from './watermark-owner';
 
@@ -16,6 +16,8 @@ export interface PipelineWorkerOptions {
   client: Client;
   /** Wraps the real activities, e.g. to inject a fault in a test; the identity by default. */
   wrapActivities?: (activities: PipelineActivities) => PipelineActivities;
+  /** Opens the warehouse for the activities; the configured one by default (a test may wrap it to see each statement). */
+  openWarehouse?: () => Promise<Warehouse>;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface PipelineWorkerOptions {
  * DuckDB file. It runs one activity at a time, because DuckDB allows one writer process and
  * dbt (a separate process) needs the file while a dbt activity runs.
  */
-export async function createPipelineWorker({ config, connection, client, wrapActivities }: PipelineWorkerOptions): Promise<Worker> {
+export async function createPipelineWorker({ config, connection, client, wrapActivities, openWarehouse: open }: PipelineWorkerOptions): Promise<Worker> {
   // One dbt process for the worker's dbt commands (it runs one activity at a time), started
   // now so its imports overlap the first steps; it ends after a minute without work and
   // starts again with the next command.
@@ -32,7 +34,7 @@ export async function createPipelineWorker({ config, connection, client, wrapAct
   const activities = createActivities({
     config,
     ...(dbtSession ? { dbtSession } : {}),
-    openWarehouse: () => openWarehouse(config.warehouse),
+    openWarehouse: open ?? (() => openWarehouse(config.warehouse)),
     sources: registeredSources,
     watermarkOwner: watermarkOwnerClient(client, config),
     isRunning: async (workflowId, runId) => {

@@ -4,7 +4,7 @@ import { registeredSources } from '@hcrm/pipeline';
 import { CliError } from '../errors';
 import { formatSeconds } from '../format';
 import type { CliIo } from '../io';
-import { openWritableWarehouse } from './query';
+import { withWarehouseLock } from '../warehouse-lock';
 
 export type GenerateCommandOptions = Omit<GenerateOptions, 'personOffset' | 'groupOffset' | 'syncedBefore'> & {
   append: boolean;
@@ -19,8 +19,8 @@ export type GenerateCommandOptions = Omit<GenerateOptions, 'personOffset' | 'gro
  * truth.identifiers; then `hcrm run --no-demo-data` builds it. Deterministic for a seed.
  */
 export async function generateCommand(config: HcrmConfig, io: CliIo, options: GenerateCommandOptions): Promise<number> {
-  const warehouse = await openWritableWarehouse(config);
-  try {
+  // Holds the warehouse lock, as a run does: generated rows never land in the middle of one.
+  return withWarehouseLock(config, io, 'hcrm generate', async (warehouse) => {
     const syncedBefore = options.syncedBefore ?? new Date();
     const summary = await generateInto(warehouse, registeredSources, { ...options, syncedBefore }, progressPrinter(io)).catch((error: unknown) => {
       throw new CliError(error instanceof Error ? error.message : String(error));
@@ -39,9 +39,7 @@ export async function generateCommand(config: HcrmConfig, io: CliIo, options: Ge
         `${appended ? `; ${appended} new records for earlier persons` : ''}.\nBuild it with: npx hcrm run --no-demo-data\n`,
     );
     return 0;
-  } finally {
-    await warehouse.close();
-  }
+  });
 }
 
 /** Progress on stderr: a live bar on a terminal, otherwise a line per 10 %. */

@@ -22,16 +22,6 @@ export async function openReadOnlyWarehouse(config: HcrmConfig): Promise<Warehou
   }
 }
 
-/** The warehouse for a loader (ingest, generate): writable; a busy file is a plain CLI error. */
-export async function openWritableWarehouse(config: HcrmConfig): Promise<Warehouse> {
-  try {
-    return await openWarehouse(config.warehouse);
-  } catch (error) {
-    if (error instanceof WarehouseBusyError) throw new CliError(error.message);
-    throw error;
-  }
-}
-
 /** `hcrm query "<sql>"`: read-only SQL against the warehouse, as a table or `--json`. */
 export async function queryCommand(config: HcrmConfig, io: CliIo, sql: string, options: { json: boolean }): Promise<number> {
   refuseWritesWithoutReadOnlyMode(config, sql);

@@ -30,10 +30,12 @@ async function* read(file: string, options: LoadOptions): AsyncGenerator<LoadBat
         if (!line.result.ok) throw new SourceLoadError(`Import aborted (--strict), nothing was written: ${file} line ${line.lineNumber}: ${line.result.reason}`);
       }
     }
+    // After the first pass: a long --strict scan must not date the rows before it.
+    const syncedAt = options.syncedAt();
     let batch = emptyBatch();
     for await (const line of readRecords(file, format, options.onProgress)) {
       if (line.result.ok) {
-        const flat = flattenRecord(line.result.record, options.syncedAt, file, line.lineNumber);
+        const flat = flattenRecord(line.result.record, syncedAt, file, line.lineNumber);
         push(batch, 'manual_records_raw', [flat.manual_records_raw]);
         push(batch, 'manual_record_entities_raw', flat.manual_record_entities_raw);
         push(batch, 'manual_record_memberships_raw', flat.manual_record_memberships_raw);
@@ -47,7 +49,7 @@ async function* read(file: string, options: LoadOptions): AsyncGenerator<LoadBat
             line_number: line.lineNumber,
             reason: line.result.reason,
             raw_line: line.rawLine.slice(0, MAX_RAW_LINE),
-            rejected_at: options.syncedAt,
+            rejected_at: syncedAt,
           },
         ]);
       }
