@@ -122,7 +122,7 @@ async function bare(config: HcrmConfig, id: string): Promise<Trial> {
   const next = Object.fromEntries(windows.flatMap((w) => (w.latest ?? w.from ? [[w.source, (w.latest ?? w.from)!]] : [])));
   await timed('watermarks', () => call('advanceWatermarks', { workflowId: id, runId: id, basedOn: read.version, watermarks: next }));
   await call('releaseWarehouse', owner);
-  dbtSession?.close();
+  await dbtSession?.close();
   return { mode: 'bare', seconds: (Date.now() - started) / 1000, steps, persons: personsOf({ finalTables }) };
 }
 

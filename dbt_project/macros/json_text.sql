@@ -15,3 +15,20 @@
 {% macro bigquery__json_text(column, path) -%}
     json_value({{ column }}, '$.{{ path }}')
 {%- endmacro %}
+
+{#- A whole JSON value as text (to keep a payload for inspection). -#}
+{% macro json_as_text(column) -%}
+    {{ return(adapter.dispatch('json_as_text', 'hcrm')(column)) }}
+{%- endmacro %}
+
+{% macro default__json_as_text(column) -%}
+    cast({{ column }} as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro snowflake__json_as_text(column) -%}
+    to_json({{ column }})
+{%- endmacro %}
+
+{% macro bigquery__json_as_text(column) -%}
+    to_json_string({{ column }})
+{%- endmacro %}

@@ -53,8 +53,8 @@ describe('dbt session (real dbt, real DuckDB file)', () => {
     session = new DbtSession({ python: config.dbt.python });
   });
 
-  afterAll(() => {
-    session.close();
+  afterAll(async () => {
+    await session.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

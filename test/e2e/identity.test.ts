@@ -200,8 +200,8 @@ describe('identity resolution through the pipeline', () => {
       await compareWithFullRebuild(index + 1);
     }
     // Every batch is an import, a pipeline run and a full rebuild to compare with: several
-    // minutes on a loaded 2-core machine, so this hook gets room for a run three times slower.
-  }, 900_000);
+    // minutes on a loaded 2-core machine (the suite's hook timeout leaves room for 3x that).
+  });
   afterAll(async () => {
     await stack?.teardown();
     rmSync(dir, { recursive: true, force: true });

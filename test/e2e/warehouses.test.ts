@@ -115,7 +115,7 @@ describe.skipIf(!available)('the same input through DuckDB and Snowflake (fakesn
     } finally {
       await warehouse.close();
     }
-  }, 900_000); // Two builds on fakesnow take 3-5 minutes on a 2-core machine: room for a run three times slower.
+  }); // Two builds on fakesnow take 3-7 minutes on a 2-core machine; the suite's timeout leaves room for 3x that.
 });
 
 /** The failure of the run's first activity, which Temporal did not retry; its type and message. */

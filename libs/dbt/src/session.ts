@@ -89,16 +89,24 @@ export class DbtSession {
     this.scheduleIdleEnd();
   }
 
-  /** Ends the process (it also ends by itself when idle or when this process exits). */
-  close(): void {
+  /**
+   * Ends the process (it also ends by itself when idle or when this process exits); resolves
+   * once it has exited, so its directories can be removed.
+   */
+  close(): Promise<void> {
     clearTimeout(this.idleTimer);
-    if (this.running) this.kill(this.running, 2000);
+    const running = this.running;
+    if (!running) return Promise.resolve();
+    const { child } = running;
+    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('close', () => resolve()));
+    this.kill(running, 2000);
+    return exited;
   }
 
   private scheduleIdleEnd(): void {
     clearTimeout(this.idleTimer);
     if (!this.running) return;
-    this.idleTimer = setTimeout(() => this.close(), this.options.idleMs ?? 60_000);
+    this.idleTimer = setTimeout(() => void this.close(), this.options.idleMs ?? 60_000);
     this.idleTimer.unref();
   }
 

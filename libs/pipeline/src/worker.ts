@@ -47,7 +47,7 @@ export async function createPipelineWorker({ config, connection, client, wrapAct
       }
     },
   });
-  return Worker.create({
+  const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
@@ -58,4 +58,11 @@ export async function createPipelineWorker({ config, connection, client, wrapAct
     // reaches a running dbt within seconds (the default throttle is up to 60 s).
     maxHeartbeatThrottleInterval: '3 seconds',
   });
+  if (dbtSession) {
+    // The dbt process ends with the worker (runUntil runs through run), before the caller
+    // goes on to remove the state dir it writes logs and artifacts into.
+    const run = worker.run.bind(worker);
+    worker.run = () => run().finally(() => dbtSession.close());
+  }
+  return worker;
 }

@@ -123,7 +123,7 @@ describe.skipIf(!available)('Snowflake warehouse (snowflake-sdk against fakesnow
   beforeAll(async () => {
     server = await startFakesnow({ python, password: PASSWORD });
     options = { account: 'fake', user: 'fake', database: 'HCRM', host: server.host, port: server.port, protocol: 'http' };
-  }, 90_000);
+  });
   afterAll(() => server?.stop());
 
   it('round-trips rows with lower-case keys and JSON-safe values', async () => {
