@@ -10,15 +10,21 @@ import { isReachable, readLiveStack } from './stack';
 /** How often a command waiting for the warehouse looks again. */
 const POLL_MS = 1000;
 
+/** The warehouse while this process holds its lock; `release` gives both back. */
+export interface HeldWarehouse {
+  warehouse: Warehouse;
+  release: () => Promise<void>;
+}
+
 /**
- * Runs `work` on the warehouse while this process holds the warehouse lock (ops.pipeline_lock)
- * that runs and backfills take, so raw rows never land in the middle of a run: a command that
- * finds a run, a backfill or another import working waits for it, saying who it waits for, and
- * a run that starts meanwhile waits for this one. A holder that no longer works (a killed
- * process, a run nobody can be running) loses the lock. On DuckDB, a file another process has
- * open (a run's step, dbt) is waited for the same way.
+ * Opens the warehouse and takes the warehouse lock (ops.warehouse_lock) that runs and
+ * backfills take, as this process, so raw rows never land in the middle of a run: a command
+ * that finds a run, a backfill or another import working waits for it, saying who it waits
+ * for, and a run that starts meanwhile waits for this one. A holder that no longer works (a
+ * killed process, a run nobody can be running) loses the lock. On DuckDB, a file another
+ * process has open (a run's step, dbt) is waited for the same way.
  */
-export async function withWarehouseLock<T>(config: HcrmConfig, io: CliIo, purpose: string, work: (warehouse: Warehouse) => Promise<T>): Promise<T> {
+export async function holdWarehouse(config: HcrmConfig, io: CliIo, purpose: string): Promise<HeldWarehouse> {
   const owner = processLockOwner(purpose, randomUUID());
   const liveness = runLiveness(config);
   let waitingFor = '';
@@ -46,12 +52,14 @@ export async function withWarehouseLock<T>(config: HcrmConfig, io: CliIo, purpos
       }
       if (!holder) {
         if (waitingFor) io.stderr(`${purpose}: the warehouse is free; starting\n`);
-        try {
-          return await work(warehouse);
-        } finally {
-          await releaseWarehouseLock(warehouse, owner).catch(() => undefined);
-          await warehouse.close();
-        }
+        const held = warehouse;
+        return {
+          warehouse: held,
+          release: async () => {
+            await releaseWarehouseLock(held, owner).catch(() => undefined);
+            await held.close();
+          },
+        };
       }
       // Wait without holding the file: the holder needs it.
       await warehouse.close();
@@ -60,6 +68,16 @@ export async function withWarehouseLock<T>(config: HcrmConfig, io: CliIo, purpos
     }
   } finally {
     await liveness.close();
+  }
+}
+
+/** Runs `work` on the warehouse while this process holds its lock (holdWarehouse). */
+export async function withWarehouseLock<T>(config: HcrmConfig, io: CliIo, purpose: string, work: (warehouse: Warehouse) => Promise<T>): Promise<T> {
+  const held = await holdWarehouse(config, io, purpose);
+  try {
+    return await work(held.warehouse);
+  } finally {
+    await held.release();
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -95,10 +95,14 @@ describe('pipeline activities (real DuckDB file)', () => {
       expect(windows.map((w) => w.source)).toEqual(sources.map((s) => s.definition.name));
       const raw: DbtLayerResult = await env.run(activities.dbtBuild, RAW);
       expect(raw.layer).toBe('raw');
-      // One per raw model file of the source libs, in models/raw or a folder under it.
-      const rawModels = sources.flatMap(({ definition }) =>
-        readdirSync(join(config.repoRoot, SOURCES_FOLDER, definition.name, 'dbt', 'models', 'raw'), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.sql')),
-      );
+      // One per raw model file of the source libs, in models/raw or a folder under it, but
+      // the ephemeral ones (compiled into the models that use them, never run on their own).
+      const rawModels = sources.flatMap(({ definition }) => {
+        const folder = join(config.repoRoot, SOURCES_FOLDER, definition.name, 'dbt', 'models', 'raw');
+        return readdirSync(folder, { recursive: true, encoding: 'utf8' })
+          .filter((file) => file.endsWith('.sql'))
+          .filter((file) => !/materialized\s*=\s*'ephemeral'/.test(readFileSync(join(folder, file), 'utf8')));
+      });
       expect(raw.models).toBe(rawModels.length);
       expect(raw.tests).toBeGreaterThan(0);
       expect(raw.problems).toEqual([]);

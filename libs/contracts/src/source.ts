@@ -95,10 +95,11 @@ export interface LoadOptions {
   /** Stamps this import: every row's watermark column gets `syncedAt()`, rejects get `importId`. */
   importId: string;
   /**
-   * The import's watermark value. Call it when the first row is stamped, after any first pass
-   * over the file: it is fixed at its first call, once the import holds the warehouse.
+   * The import's watermark value. Await it once the file passed its checks (after a `strict`
+   * first pass), before the first row is stamped: the import takes the warehouse then, and the
+   * value is the time it did.
    */
-  syncedAt: () => string;
+  syncedAt: () => Promise<string>;
   onProgress?: (progress: LoadProgress) => void;
 }
 

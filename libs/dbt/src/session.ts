@@ -99,6 +99,8 @@ export class DbtSession {
     if (!running) return Promise.resolve();
     const { child } = running;
     const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('close', () => resolve()));
+    // An idle process does not keep this one alive; while it is being waited for, it must.
+    hold(child, true);
     this.kill(running, 2000);
     return exited;
   }

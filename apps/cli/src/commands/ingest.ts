@@ -7,7 +7,7 @@ import { findSource, registeredSources } from '@hcrm/pipeline';
 import { ensureRawTable, insertRawRows } from '@hcrm/warehouse';
 import { CliError } from '../errors';
 import type { CliIo } from '../io';
-import { withWarehouseLock } from '../warehouse-lock';
+import { holdWarehouse, type HeldWarehouse } from '../warehouse-lock';
 
 export interface IngestOptions {
   strict: boolean;
@@ -39,20 +39,24 @@ export async function ingestCommand(
   if (!existsSync(file)) throw new CliError(`No such file: ${file}`);
 
   const importId = randomUUID();
-  // Stamped once the warehouse is this import's and a --strict first pass is done: no run can
-  // have passed the time by then, so no row lands behind a window that was already built.
-  let stamp: string | undefined;
-  const syncedAt = () => (stamp ??= new Date().toISOString());
   const counts = { records: 0, rejected: 0, rows: new Map<string, number>() };
   const shownRejects: string[] = [];
   const tables = new Map<string, RawTableDefinition>([...source.definition.rawTables, ...(loader.extraTables ?? [])].map((t) => [t.name, t]));
+  // The loader asks for the stamp once the file passed its checks (a --strict first pass):
+  // only then is the warehouse opened and its lock taken, and the stamp is the time it was
+  // taken, so no run can have fixed a window past it and no row lands behind a built window.
+  let held: Promise<HeldWarehouse> | undefined;
+  let stamp: Promise<string> | undefined;
+  const syncedAt = () =>
+    (stamp ??= (held = holdWarehouse(config, io, `hcrm ingest ${sourceName}`)).then(() => new Date().toISOString()));
 
   try {
-    await withWarehouseLock(config, io, `hcrm ingest ${sourceName}`, async (warehouse) => {
-      const batches = loader.read(file, { ...(options.format ? { format: options.format } : {}), strict: options.strict, importId, syncedAt, onProgress: progressPrinter(io, file) });
-      const iterator = batches[Symbol.asyncIterator]();
-      // The loader refuses a bad file before its first batch: nothing is written then.
+    const batches = loader.read(file, { ...(options.format ? { format: options.format } : {}), strict: options.strict, importId, syncedAt, onProgress: progressPrinter(io, file) });
+    const iterator = batches[Symbol.asyncIterator]();
+    try {
+      // A file refused before its first batch writes nothing (and opens nothing).
       let next = await iterator.next();
+      const { warehouse } = await (held ??= holdWarehouse(config, io, `hcrm ingest ${sourceName}`));
       // Idempotent DDL, outside any transaction (Snowflake commits at DDL, BigQuery refuses it in one).
       for (const table of tables.values()) await ensureRawTable(warehouse, table);
       // Every row carries this import's new watermark (or import id): none can be there yet.
@@ -72,7 +76,9 @@ export async function ingestCommand(
         for (const reject of batch.rejects) if (shownRejects.length < SHOWN_REJECTS) shownRejects.push(`line ${reject.line}: ${reject.reason}`);
         next = await iterator.next();
       }
-    });
+    } finally {
+      if (held) await (await held).release();
+    }
   } catch (error) {
     if (error instanceof SourceLoadError) throw new CliError(error.message);
     throw error;

@@ -31,7 +31,7 @@ async function* read(file: string, options: LoadOptions): AsyncGenerator<LoadBat
       }
     }
     // After the first pass: a long --strict scan must not date the rows before it.
-    const syncedAt = options.syncedAt();
+    const syncedAt = await options.syncedAt();
     let batch = emptyBatch();
     for await (const line of readRecords(file, format, options.onProgress)) {
       if (line.result.ok) {
