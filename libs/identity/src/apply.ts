@@ -184,6 +184,8 @@ export async function applyIdentityBatch(
 ): Promise<IdentityApplied> {
   const dialect = warehouse.dialect;
   if (await alreadyApplied(warehouse, entity, runId)) {
+    // An attempt that died after its commit left the batch's staging tables: drop them now.
+    await runAll(warehouse, dropStagingSql(entity));
     const [row] = await warehouse.query(appliedRunSql(entity, runId));
     return runSummary(entity, row ?? {});
   }
